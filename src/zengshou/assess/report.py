@@ -1,0 +1,317 @@
+"""M06 quarterly analysis report per area as .docx (offices edit it) and PDF (Chinese fonts embedded).
+
+Charts are matplotlib PNGs drawn with Noto Sans CJK; the PDF is the same HTML printed by headless
+Chromium, which embeds the font subset, so the text stays searchable and copyable.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from zengshou.assess.indicators import LABELS, Assessment
+from zengshou.registry.areas import code_prefix
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+FONT_FAMILY = "Noto Sans CJK SC"
+NO_DATA = "无数据"
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built (no such area in the assessment, no PDF renderer)."""
+
+
+def fmt(key: str, value: object) -> str:
+    """A figure as officials read it: yuan without decimals, shares as percent, 无数据 for missing."""
+    if value is None:
+        return NO_DATA
+    if key.endswith("_growth") or key in ("fell_share", "pairing_coverage"):
+        return f"{float(value):.1%}"  # type: ignore[arg-type]
+    if key.endswith("_income"):
+        return f"{float(value):,.0f}"  # type: ignore[arg-type]
+    return f"{int(value):,d}"  # type: ignore[call-overload]
+
+
+SUMMARY_KEYS = (
+    "tuopin_income",
+    "tuopin_income_growth",
+    "monitoring_income",
+    "monitoring_income_growth",
+    "fell_share",
+    "under_line",
+    "under_line_change",
+    "pairing_coverage",
+    "open_alerts",
+    "inclusions",
+    "risk_eliminations",
+    "measures_planned",
+    "measures_delivered",
+)
+
+
+def _area_rows(a: Assessment, area: str) -> tuple[dict[str, object], pl.DataFrame, pl.DataFrame]:
+    row = a.figures.filter(pl.col("area_code") == area)
+    if row.height == 0:
+        raise ReportError(f"评估结果中没有区划 {area} / area {area} not in the assessment")
+    prefix = code_prefix(area)
+    counties = a.figures.filter((pl.col("level") == "county") & pl.col("area_code").str.starts_with(prefix))
+    ranking = counties.sort("tuopin_income_growth", descending=True, nulls_last=True).with_row_index(
+        "名次", offset=1
+    )
+    called = a.interviews.filter(pl.col("area_code").str.starts_with(prefix))
+    return row.row(0, named=True), ranking, called
+
+
+def charts(a: Assessment, area: str) -> dict[str, bytes]:
+    """PNG charts: per-capita income and growth by county, falls by county against the national line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    font_manager.fontManager.addfont(str(CJK_FONT))
+    plt.rcParams["font.family"] = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
+    plt.rcParams["axes.unicode_minus"] = False
+    _, ranking, _ = _area_rows(a, area)
+    names = [n or c for n, c in zip(ranking["area_name"], ranking["area_code"], strict=True)]
+    out: dict[str, bytes] = {}
+
+    def save(fig: object, key: str) -> None:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")  # type: ignore[attr-defined]
+        plt.close(fig)  # type: ignore[arg-type]
+        out[key] = buf.getvalue()
+
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], ranking["tuopin_income"].fill_null(0).to_list(), 0.4, label="脱贫人口")
+    ax.bar([i + 0.2 for i in x], ranking["monitoring_income"].fill_null(0).to_list(), 0.4, label="监测对象")
+    ax.set_xticks(list(x), names, rotation=45, ha="right")
+    ax.set_ylabel("人均纯收入（元）")
+    ax.set_title(f"{a.year}年第{a.quarter}季度累计人均纯收入（按县区）")
+    ax.legend()
+    save(fig, "income")
+
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    shares = [v * 100 if v is not None else 0 for v in ranking["fell_share"].to_list()]
+    ax.bar(list(x), shares, color="#c0504d")
+    ax.set_xticks(list(x), names, rotation=45, ha="right")
+    ax.set_ylabel("%")
+    ax.set_title("低收入组收入“不增反降”人数占比（按县区）")
+    save(fig, "falls")
+
+    if a.tiers is not None and a.tiers.height:
+        from zengshou import interchange as ix
+
+        prefix = code_prefix(area)
+        t = a.tiers.filter(pl.col("area_code").str.starts_with(prefix))
+        codes = ranking["area_code"].to_list()
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+        bottom = [0] * len(codes)
+        for tier in ix.TIERS:
+            n = dict(t.filter(pl.col("tier") == tier).select("area_code", "households").iter_rows())
+            vals = [n.get(c, 0) for c in codes]
+            ax.bar(list(x), vals, bottom=bottom, label=tier)
+            bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+        ax.set_xticks(list(x), names, rotation=45, ha="right")
+        ax.set_ylabel("户")
+        ax.set_title("分层分类户数（按县区）")
+        ax.legend()
+        save(fig, "tiers")
+
+    if a.targets is not None and a.targets.height:
+        tg = a.targets
+        fig, ax = plt.subplots(figsize=(8, 0.3 * tg.height + 1))
+        y = range(tg.height)
+        ax.barh(list(y), [min(v or 0, 1.2) * 100 for v in tg["done_share"].to_list()], label="完成比例")
+        ax.scatter(
+            [v * 100 for v in tg["expected_share"].to_list()],
+            list(y),
+            color="k",
+            marker="|",
+            s=200,
+            label="时间进度",
+        )
+        ax.set_yticks(list(y), tg["target_id"].to_list(), fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel("%")
+        ax.set_title("目标任务完成进度")
+        ax.legend(loc="lower right")
+        save(fig, "targets")
+    return out
+
+
+def _sections(a: Assessment, area: str) -> tuple[str, list[tuple[str, str]], pl.DataFrame, pl.DataFrame]:
+    row, ranking, called = _area_rows(a, area)
+    title = f"{row.get('area_name') or area}{a.year}年第{a.quarter}季度收入监测分析报告"
+    summary = [(LABELS[k], fmt(k, row.get(k))) for k in SUMMARY_KEYS]
+    return title, summary, ranking, called
+
+
+RANK_KEYS = (
+    "tuopin_income",
+    "tuopin_income_growth",
+    "monitoring_income_growth",
+    "fell_share",
+    "pairing_coverage",
+)
+
+
+def write_docx(a: Assessment, area: str, path: Path) -> Path:
+    """The report as an editable Word document."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    title, summary, ranking, called = _sections(a, area)
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = FONT_FAMILY  # type: ignore[attr-defined]
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT_FAMILY)  # type: ignore[attr-defined]
+    doc.add_heading(title, level=1)
+    doc.add_heading("一、主要指标", level=2)
+    t = doc.add_table(rows=1, cols=2)
+    t.style = "Table Grid"
+    t.rows[0].cells[0].text, t.rows[0].cells[1].text = "指标", "数值"
+    for k, v in summary:
+        c = t.add_row().cells
+        c[0].text, c[1].text = k, v
+    doc.add_heading("二、图表", level=2)
+    for png in charts(a, area).values():
+        doc.add_picture(io.BytesIO(png), width=Cm(16))
+    doc.add_heading("三、县区排名（按脱贫人口人均收入增幅）", level=2)
+    t = doc.add_table(rows=1, cols=2 + len(RANK_KEYS))
+    t.style = "Table Grid"
+    for i, h in enumerate(["名次", "县区", *(LABELS[k] for k in RANK_KEYS)]):
+        t.rows[0].cells[i].text = h
+    for r in ranking.iter_rows(named=True):
+        cells = t.add_row().cells
+        cells[0].text, cells[1].text = str(r["名次"]), r["area_name"] or r["area_code"]
+        for i, k in enumerate(RANK_KEYS):
+            cells[2 + i].text = fmt(k, r[k])
+    doc.add_heading("四、需约谈提醒的县区（S01）", level=2)
+    if called.height == 0:
+        doc.add_paragraph("无低于全区平均水平的县区。")
+    for r in called.iter_rows(named=True):
+        doc.add_paragraph(
+            f"{r['area_name'] or r['area_code']}：低于全区平均的指标为{r['worse']}", style="List Bullet"
+        )
+    if a.targets is not None:
+        doc.add_heading("五、目标任务进度", level=2)
+        t = doc.add_table(rows=1, cols=5)
+        t.style = "Table Grid"
+        for i, h in enumerate(["目标", "目标值", "累计完成", "时间进度", "状态"]):
+            t.rows[0].cells[i].text = h
+        for r in a.targets.iter_rows(named=True):
+            cells = t.add_row().cells
+            cells[0].text = r["target_id"]
+            cells[1].text = f"{r['value']:,.0f}{r['unit']}"
+            cells[2].text = NO_DATA if r["done"] is None else f"{r['done']:,.0f}"
+            cells[3].text = f"{r['expected_share']:.0%}"
+            cells[4].text = r["status"]
+    doc.save(str(path))
+    return path
+
+
+def to_html(a: Assessment, area: str) -> str:
+    """The report as one self-contained HTML page (charts inline), for the PDF and the browser."""
+    title, summary, ranking, called = _sections(a, area)
+    e = html.escape
+    imgs = "".join(
+        f'<img src="data:image/png;base64,{base64.b64encode(p).decode()}" style="width:100%">'
+        for p in charts(a, area).values()
+    )
+    rank_rows = "".join(
+        "<tr>"
+        + f"<td>{r['名次']}</td><td>{e(r['area_name'] or r['area_code'])}</td>"
+        + "".join(f"<td>{fmt(k, r[k])}</td>" for k in RANK_KEYS)
+        + "</tr>"
+        for r in ranking.iter_rows(named=True)
+    )
+    called_rows = (
+        "".join(
+            f"<li>{e(r['area_name'] or r['area_code'])}：低于全区平均的指标为{e(r['worse'])}</li>"
+            for r in called.iter_rows(named=True)
+        )
+        or "<li>无低于全区平均水平的县区。</li>"
+    )
+    return f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+@font-face {{ font-family: "ZS CJK"; src: url("file://{CJK_FONT}"); }}
+body {{ font-family: "ZS CJK", "{FONT_FAMILY}", sans-serif; font-size: 11pt; margin: 1.5cm; }}
+table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #888; padding: 2px 6px; white-space: nowrap; }}
+</style>
+<h1>{e(title)}</h1>
+<h2>一、主要指标</h2><table><tr><th>指标</th><th>数值</th></tr>
+{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in summary)}</table>
+<h2>二、图表</h2>{imgs}
+<h2>三、县区排名（按脱贫人口人均收入增幅）</h2><table><tr><th>名次</th><th>县区</th>
+{"".join(f"<th>{e(LABELS[k])}</th>" for k in RANK_KEYS)}</tr>{rank_rows}</table>
+<h2>四、需约谈提醒的县区（S01）</h2><ul>{called_rows}</ul>{_targets_html(a)}</html>"""
+
+
+def _targets_html(a: Assessment) -> str:
+    if a.targets is None:
+        return ""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(r['target_id'])}</td><td>{r['value']:,.0f}{e(r['unit'])}</td>"
+        f"<td>{NO_DATA if r['done'] is None else format(r['done'], ',.0f')}</td>"
+        f"<td>{r['expected_share']:.0%}</td><td>{e(r['status'])}</td></tr>"
+        for r in a.targets.iter_rows(named=True)
+    )
+    return (
+        "<h2>五、目标任务进度</h2><table><tr><th>目标</th><th>目标值</th><th>累计完成</th>"
+        f"<th>时间进度</th><th>状态</th></tr>{rows}</table>"
+    )
+
+
+def write_pdf(a: Assessment, area: str, path: Path) -> Path:
+    """The report printed to PDF by headless Chromium (fonts embedded)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        raise ReportError("未找到 Chromium，无法生成 PDF（请运行 make system-packages） / chromium not found")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(to_html(a, area), encoding="utf-8")
+        out = Path(tmp) / "report.pdf"
+        proc = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={tmp}/profile",
+                f"--print-to-pdf={out}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if not out.exists():
+            raise ReportError(f"PDF 生成失败 / PDF rendering failed: {proc.stderr[-500:]}")
+        shutil.copyfile(out, path)
+    return path
+
+
+def write_report(a: Assessment, area: str, path: Path) -> Path:
+    """By the file's suffix: .docx or .pdf."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return write_docx(a, area, path)
+    if suffix == ".pdf":
+        return write_pdf(a, area, path)
+    raise ReportError(f"报告格式应为 .docx 或 .pdf：{path} / report must be .docx or .pdf")
+
+
+__all__ = ["ReportError", "charts", "to_html", "write_docx", "write_pdf", "write_report"]

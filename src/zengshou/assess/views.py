@@ -1,0 +1,127 @@
+"""Pages of the assessment: the quarter's figures for the user's area with the S01 list and report
+download, and the targets with progress entry. They render inside ``web/base.html`` and use the web
+app's access decorator and scope, so a user sees only his own area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+
+from zengshou.assess.indicators import LABELS
+from zengshou.registry.audit import record
+from zengshou.web import roles
+from zengshou.web import scope as sc
+from zengshou.web.access import client_ip, page
+from zengshou.web.roles import Role
+
+#: Users who report progress on the plans' targets: departments and the region.
+PROGRESS_ROLES = frozenset({Role.DEPARTMENT, Role.REGION_ADMIN})
+
+
+def _period(request: HttpRequest) -> tuple[int, int]:
+    today = dt.date.today()
+    default_q = max(1, (today.month - 1) // 3)
+    try:
+        year = int(request.GET.get("year", today.year))
+        quarter = int(request.GET.get("quarter", default_q))
+    except ValueError:
+        year, quarter = today.year, default_q
+    return year, min(max(quarter, 1), 4)
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    from zengshou.assess.database import assess_database
+    from zengshou.assess.report import SUMMARY_KEYS, fmt
+
+    year, q = _period(request)
+    rows: list[dict[str, object]] = []
+    called: list[dict[str, object]] = []
+    error = ""
+    try:
+        a = assess_database(year, q)
+        mine = a.figures.filter(pl.col("area_code").str.starts_with(s.prefix)).sort(
+            ["level", "area_code"], descending=[True, False]
+        )
+        rows = [
+            {"code": r["area_code"], "name": r["area_name"], "cells": [fmt(k, r[k]) for k in SUMMARY_KEYS]}
+            for r in mine.iter_rows(named=True)
+        ]
+        called = list(
+            a.interviews.filter(pl.col("area_code").str.starts_with(s.prefix)).iter_rows(named=True)
+        )
+    except ValueError as exc:
+        error = str(exc)
+    return render(
+        request,
+        "assess/quarter.html",
+        {
+            "year": year,
+            "quarter": q,
+            "headers": [LABELS[k] for k in SUMMARY_KEYS],
+            "rows": rows,
+            "called": called,
+            "error": error,
+        },
+    )
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
+    from zengshou.assess.database import assess_database
+    from zengshou.assess.report import ReportError, write_report
+
+    year, q = _period(request)
+    fmt_ = "pdf" if request.GET.get("format") == "pdf" else "docx"
+    try:
+        a = assess_database(year, q)
+        tmp = Path(tempfile.mkdtemp()) / f"{s.area_code}-{year}Q{q}.{fmt_}"
+        write_report(a, s.area_code, tmp)
+    except (ValueError, ReportError) as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{request.path.rsplit('report', 1)[0]}?year={year}&quarter={q}")
+    record(
+        s.username,
+        "report.download",
+        "area",
+        s.area_code,
+        {"year": year, "quarter": q, "format": fmt_},
+        ip=client_ip(request),
+    )
+    name = f"{s.area_name}{year}年第{q}季度收入监测分析报告.{fmt_}"
+    return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
+
+
+@page(roles.ALL)
+def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    from zengshou.assess.targets import TargetError, load_targets, progress_frame, record_progress, status
+
+    year, q = _period(request)
+    can_enter = s.can(PROGRESS_ROLES)
+    if request.method == "POST" and can_enter:
+        try:
+            record_progress(
+                request.POST.get("target_id", ""),
+                int(request.POST["year"]),
+                int(request.POST["quarter"]),
+                float(request.POST.get("value", "")),
+                s.username,
+                s.department or s.area_name,
+                request.POST.get("note", ""),
+            )
+            messages.success(request, "进度已填报")
+        except (TargetError, ValueError, KeyError) as exc:
+            messages.error(request, f"填报有误：{exc}")
+        return redirect(f"{request.path}?year={year}&quarter={q}")
+    rows = list(status(load_targets(), progress_frame(), year, q).iter_rows(named=True))
+    return render(
+        request, "assess/targets.html", {"year": year, "quarter": q, "rows": rows, "can_enter": can_enter}
+    )

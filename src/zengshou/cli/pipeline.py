@@ -1,0 +1,138 @@
+"""Commands ``run`` (a file in, result files out) and ``pipeline`` (over the database, results stored)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zengshou.cli import app
+
+_PARAMS_HELP = (
+    "参数文件（可多个，覆盖内置参数，如各年监测范围） / parameter file(s) layered over the shipped ones"
+)
+
+
+def _summary(result: object) -> None:
+    from zengshou.pipeline import BatchResult
+
+    assert isinstance(result, BatchResult)
+    period = f"{result.year}年" + (f"第{result.quarter}季度（累计）" if result.quarter else "")
+    typer.echo(f"{period}：核算 {result.accounts.height:,d} 户")
+    tiers = result.tiers["tier"].value_counts(sort=True)
+    for tier, n in tiers.iter_rows():
+        typer.echo(f"  {tier or '未分层'}：{n:,d} 户")
+    codes = result.alerts["code"].value_counts().sort("code")
+    typer.echo(
+        f"预警 {result.alerts.height:,d} 条：" + "，".join(f"{c} {n:,d}" for c, n in codes.iter_rows())
+    )
+    typer.echo("用时 / seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
+    _groups(result)
+
+
+def _groups(result: object) -> None:
+    """M02/M04 by county: persons, monitoring objects, low-income group and its share that fell."""
+    from zengshou.monitor.groups import group_counts
+    from zengshou.pipeline import BatchResult
+
+    assert isinstance(result, BatchResult)
+    counts = group_counts(
+        result.population, result.accounts, result.tiers, "county", result.params, result.year
+    )
+    typer.echo("群体监测（按县）/ groups by county:")
+    for r in counts.iter_rows(named=True):
+        share = r["plan_scope_fell_share"]
+        flag = "（高于全国平均）" if r.get("above_national_average") else ""
+        share_text = "—" if share is None else f"{share:.1%}{flag}"
+        typer.echo(
+            f"  {r['area_code']} {r['area_name'] or ''}：{r['persons']:,d}人，监测对象{r['monitoring_persons']:,d}人，"
+            f"低保{r['dibao_persons']:,d}人，特困{r['tekun_persons']:,d}人，残疾{r['disabled_persons']:,d}人，"
+            f"低收入组{r['low_income_persons']:,d}人，其中脱贫人口收入不增反降占比{share_text}"
+        )
+
+
+@app.command("run")
+def run_file(
+    input: Annotated[
+        Path,
+        typer.Option(
+            "--input", exists=True, help="交换格式工作簿(.xlsx)或CSV文件夹 / workbook or CSV folder"
+        ),
+    ],
+    year: Annotated[int, typer.Option("--year", help="年度 / year")],
+    out: Annotated[Path, typer.Option("--out", help="结果文件夹 / output folder")],
+    quarter: Annotated[
+        int | None, typer.Option("--quarter", min=1, max=4, help="季度（累计） / cumulative quarter 1–4")
+    ] = None,
+    params: Annotated[list[Path] | None, typer.Option("--params", exists=True, help=_PARAMS_HELP)] = None,
+) -> None:
+    """对交换格式文件运行收入核算、分层和预警，写出结果表 / run the pipeline on a file, write result tables."""
+    from zengshou.pipeline import default_params, run_batch, write_files
+
+    try:
+        from zengshou.ingest import read
+    except ImportError:  # the importer is another part; say so rather than fail obscurely
+        typer.echo("导入模块 zengshou.ingest 尚未安装 / the importer is not available", err=True)
+        raise typer.Exit(2) from None
+    t0 = time.perf_counter()
+    read_result = read(input)
+    for w in getattr(read_result, "warnings", [])[:20]:
+        typer.echo(f"警告 / warning: {w}", err=True)
+    if read_result.errors:
+        typer.echo(
+            f"文件有 {len(read_result.errors)} 处错误，未运行 / {len(read_result.errors)} errors, nothing run:",
+            err=True,
+        )
+        for e in read_result.errors[:50]:
+            typer.echo(f"  {e}", err=True)
+        raise typer.Exit(1)
+    try:
+        result = run_batch(read_result.population, year, quarter, default_params(*map(str, params or [])))
+    except ValueError as exc:  # a parameter missing for the year, a malformed user parameter file
+        typer.echo(f"未运行 / not run: {exc}", err=True)
+        raise typer.Exit(1) from None
+    paths = write_files(result, out)
+    _summary(result)
+    typer.echo(
+        f"结果已写入 / written: {', '.join(p.name for p in paths)} → {out}  （共 {time.perf_counter() - t0:.1f} 秒）"
+    )
+
+
+@app.command("pipeline")
+def pipeline_db(
+    year: Annotated[int, typer.Option("--year", help="年度 / year")],
+    quarter: Annotated[
+        int | None, typer.Option("--quarter", min=1, max=4, help="季度（累计） / cumulative quarter 1–4")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="只运行该区划（县、乡、村代码） / only this area")
+    ] = None,
+    params: Annotated[list[Path] | None, typer.Option("--params", exists=True, help=_PARAMS_HELP)] = None,
+    user: Annotated[
+        str, typer.Option("--user", help="操作人（写入审计） / user recorded in the audit trail")
+    ] = "system",
+) -> None:
+    """对数据库运行流水线并保存分层结果和预警 / run the pipeline over the database and store the results."""
+    from zengshou.cli.core import migrate
+
+    migrate()
+    from zengshou.pipeline import default_params, run_on_database
+    from zengshou.progress import progress
+
+    try:
+        with progress("读库、计算、写库 / read, run, store", total=None):
+            result, figures = run_on_database(
+                year, quarter, area, default_params(*map(str, params or [])), username=user
+            )
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    counts, seconds = figures, figures["seconds"]
+    _summary(result)
+    typer.echo(
+        f"已保存 / stored: 分层结果 {counts['tier_results']:,d}，新预警 {counts['alerts_new']:,d}，"
+        f"更新未处理预警 {counts['alerts_refreshed']:,d}，本年已处理不再预警 {counts['alerts_already_decided']:,d}"
+    )
+    typer.echo(f"读库 {seconds['read']:.1f} 秒，计算 {seconds['run']:.1f} 秒，写库 {seconds['store']:.1f} 秒")

@@ -1,0 +1,23 @@
+"""Import and export in the interchange format (issue 3): read and check, load all-or-nothing, export.
+
+``read`` needs no database; ``load`` checks against the registry too and writes in one transaction;
+``export`` writes the same format back. Department feeds are in :mod:`zengshou.ingest.feeds`.
+"""
+
+from zengshou.ingest.export import ExportSummary, export
+from zengshou.ingest.load import ImportSummary, TableCounts, load
+from zengshou.ingest.problems import ImportRejected, Problem, write_error_report
+from zengshou.ingest.reader import ReadResult, read
+
+__all__ = [
+    "ExportSummary",
+    "ImportRejected",
+    "ImportSummary",
+    "Problem",
+    "ReadResult",
+    "TableCounts",
+    "export",
+    "load",
+    "read",
+    "write_error_report",
+]

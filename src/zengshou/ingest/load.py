@@ -1,0 +1,491 @@
+"""Loading a checked file into the registry: checks against the database, then one transaction.
+
+Rows are classified against what is stored (new / changed / unchanged) with polars joins on the
+natural keys (户编号, 证件号码, (户编号, 年度, 季度), 村代码, 干部编号); new rows are inserted and
+changed rows updated by primary key in bulk, so importing the same file twice writes nothing.
+Only the columns present in the file are compared and updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from zengshou import interchange as ix
+from zengshou.frames import _query_frame, schema
+from zengshou.ingest import bulk
+from zengshou.ingest.columns import ROW
+from zengshou.ingest.problems import ImportRejected, Problem, sort_key
+from zengshou.ingest.reader import ReadResult, read
+from zengshou.progress import progress
+from zengshou.registry.idnumber import mask, mask_name, mask_phone
+
+#: Above this many changed rows an import writes one summary audit event instead of one per row.
+AUDIT_PER_ROW_LIMIT = 20_000
+
+_NOT_NULL_TEXT = {
+    "households": ("phone",),
+    "members": ("disability_grade", "work", "schooling"),
+    "cadres": ("unit",),
+}
+
+
+@dataclass
+class TableCounts:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, per table, and the warnings it passed over."""
+
+    source: str
+    counts: dict[str, TableCounts] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    areas_created: int = 0
+    pairings_opened: int = 0
+    pairings_closed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return sum(c.inserted + c.updated for c in self.counts.values())
+
+    def __str__(self) -> str:
+        lines = [f"导入 / import {self.source}（{self.seconds:.1f} 秒）"]
+        lines.append(
+            f"{'表':<8}{'读取 read':>12}{'新增 inserted':>15}{'更新 updated':>14}{'未变 unchanged':>16}"
+        )
+        for t in ix.TABLES:
+            c = self.counts.get(t.key)
+            if c is not None:
+                lines.append(f"{t.name:<8}{c.read:>12,}{c.inserted:>15,}{c.updated:>14,}{c.unchanged:>16,}")
+        if self.areas_created:
+            lines.append(f"新建乡镇/村 / areas created: {self.areas_created}")
+        if self.pairings_opened or self.pairings_closed:
+            lines.append(f"结对 / pairings opened {self.pairings_opened}, closed {self.pairings_closed}")
+        lines.append(f"警告 / warnings: {len(self.warnings)}")
+        return "\n".join(lines)
+
+
+def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        [
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c, t in frame.schema.items()
+            if t == pl.Utf8
+        ]
+    )
+
+
+def _stored(sql: str, cols: dict[str, Any]) -> pl.DataFrame:
+    return _blank_to_null(_query_frame(sql, [], cols))
+
+
+def _classify(
+    new: pl.DataFrame, old: pl.DataFrame, on: list[str], compare: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(rows to insert, rows to update with the old values as ``<col>_db`` and ``pk``, unchanged count)."""
+    renamed = old.rename({c: f"{c}_db" for c in old.columns if c not in on and c != "pk"})
+    joined = new.join(renamed, on=on, how="left", nulls_equal=True)
+    exists = pl.col("pk").is_not_null()
+    differs = (
+        pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_db")) for c in compare])
+        if compare
+        else pl.lit(False)
+    )
+    inserts = joined.filter(~exists)
+    updates = joined.filter(exists & differs)
+    return inserts, updates, joined.height - inserts.height - updates.height
+
+
+def _problem(table: ix.Table, row: int | None, header: str, value: Any, zh: str, en: str) -> Problem:
+    return Problem(table.name, row, header, None if value is None else str(value), zh, en)
+
+
+def _database_checks(result: ReadResult) -> list[Problem]:
+    """Checks that need the registry: unknown villages and households, IDs stored for another household."""
+    errors: list[Problem] = []
+    fr = result.frames
+    villages = _stored("SELECT code FROM registry_area WHERE level = 'village'", {"village_code": pl.Utf8})
+    known_villages = set(villages["village_code"].to_list())
+    if "villages" in fr:
+        known_villages |= set(fr["villages"]["village_code"].drop_nulls().to_list())
+    stored_hh = set(
+        _stored("SELECT household_id FROM registry_household", {"household_id": pl.Utf8})[
+            "household_id"
+        ].to_list()
+    )
+    file_hh = set(fr["households"]["household_id"].drop_nulls().to_list()) if "households" in fr else set()
+    all_hh = stored_hh | file_hh
+    if "households" in fr:
+        hh = fr["households"]
+        bad = hh.filter(
+            pl.col("village_code").is_not_null() & ~pl.col("village_code").is_in(list(known_villages))
+        )
+        for row, code in bad.select(ROW, "village_code").iter_rows():
+            errors.append(
+                _problem(
+                    ix.HOUSEHOLDS,
+                    row,
+                    "行政区划代码",
+                    code,
+                    "未知的村：系统中没有该村，村表中也没有",
+                    "unknown village: not stored and not in the 村 sheet",
+                )
+            )
+    for key, table in (("members", ix.MEMBERS), ("income", ix.INCOME)):
+        if key in fr and "households" not in fr:
+            f = fr[key]
+            bad = f.filter(pl.col("household_id").is_not_null() & ~pl.col("household_id").is_in(list(all_hh)))
+            for row, hid in bad.select(ROW, "household_id").iter_rows():
+                errors.append(
+                    _problem(
+                        table,
+                        row,
+                        "户编号",
+                        hid,
+                        "户编号不存在（系统中和文件中都没有）",
+                        "household not found in the registry or the file",
+                    )
+                )
+    if "cadres" in fr and "households" not in fr:
+        pairs = _pairs(fr["cadres"])
+        bad = pairs.filter(~pl.col("household_id").is_in(list(all_hh)))
+        for row, hid in bad.select(ROW, "household_id").iter_rows():
+            errors.append(
+                _problem(
+                    ix.CADRES, row, "现帮扶户编号", hid, "帮扶户编号不存在", "paired household not found"
+                )
+            )
+    if "members" in fr:
+        mem = fr["members"]
+        stored = _stored(
+            "SELECT id_number, household_id, relation FROM registry_member",
+            {"id_number": pl.Utf8, "household_id_db": pl.Utf8, "relation_db": pl.Utf8},
+        )
+        moved = mem.join(stored, on="id_number", how="inner").filter(
+            pl.col("household_id") != pl.col("household_id_db")
+        )
+        for row, idn, other in moved.select(ROW, "id_number", "household_id_db").iter_rows():
+            errors.append(
+                _problem(
+                    ix.MEMBERS,
+                    row,
+                    "证件号码",
+                    mask(idn),
+                    f"该证件号码已登记在其他户（{other}）",
+                    f"this ID number is already registered in another household ({other})",
+                )
+            )
+        heads_in_file = mem.filter(pl.col("relation") == "户主").select("household_id", ROW)
+        stored_heads = stored.filter(
+            (pl.col("relation_db") == "户主")
+            & ~pl.col("id_number").is_in(mem["id_number"].drop_nulls().implode())
+        ).rename({"household_id_db": "household_id"})
+        clash = heads_in_file.join(stored_heads, on="household_id", how="inner")
+        for row, hid, idn in clash.select(ROW, "household_id", "id_number").iter_rows():
+            errors.append(
+                _problem(
+                    ix.MEMBERS,
+                    row,
+                    "与户主关系",
+                    hid,
+                    f"系统中该户已有户主（{mask(idn)}），文件中未包含该人",
+                    f"the household already has a stored 户主 ({mask(idn)}) who is not in the file",
+                )
+            )
+    return errors
+
+
+def _pairs(cadres: pl.DataFrame) -> pl.DataFrame:
+    return (
+        cadres.select(ROW, "cadre_id", pl.col("current_households").str.split(";").alias("household_id"))
+        .explode("household_id")
+        .with_columns(pl.col("household_id").str.strip_chars())
+        .filter(pl.col("household_id").is_not_null() & (pl.col("household_id") != ""))
+    )
+
+
+def _rows(frame: pl.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
+    return frame.select(cols).rows() if cols else []
+
+
+def _fill_text(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    cols = [c for c in _NOT_NULL_TEXT.get(key, ()) if c in frame.columns]
+    return frame.with_columns([pl.col(c).fill_null("") for c in cols])
+
+
+def load(source: Path | ReadResult, *, username: str = "cli", show_progress: bool = False) -> ImportSummary:
+    """Check ``source`` whole (file and database), then write every row in one transaction or none.
+
+    Raises :class:`ImportRejected` with every error when anything is wrong; nothing is written then.
+    """
+    from django.db import transaction
+
+    from zengshou import setup_django
+
+    setup_django()
+    start = time.perf_counter()
+    with progress("读取并校验 / read and check", None, enabled=show_progress):
+        result = source if isinstance(source, ReadResult) else read(Path(source))
+        errors = list(result.errors)
+        if result.frames:
+            errors.extend(_database_checks(result))
+    if errors:
+        errors.sort(key=sort_key)
+        raise ImportRejected(errors, result.warnings)
+    name = str(result.source.name if result.source else "")
+    summary = ImportSummary(source=name, warnings=list(result.warnings))
+    total = sum(f.height for k, f in result.frames.items() if k in {t.key for t in ix.TABLES})
+    events: list[dict[str, Any]] = []
+    with progress("导入 / import", total, enabled=show_progress) as advance, transaction.atomic():
+        first_import = not _any_households()
+        if "villages" in result.frames:
+            _load_villages(result, summary, events)
+        for table in (ix.HOUSEHOLDS, ix.MEMBERS, ix.INCOME):
+            if table.key in result.frames:
+                _load_table(result, table, summary, events, advance)
+        if "cadres" in result.frames:
+            _load_cadres(result, summary, events)
+        if len(events) > AUDIT_PER_ROW_LIMIT or first_import:
+            events = []
+        summary.seconds = time.perf_counter() - start
+        events.append(
+            {
+                "username": username,
+                "action": "import",
+                "object_type": "interchange",
+                "object_id": name[:60],
+                "detail": {
+                    "source": str(result.source or ""),
+                    "counts": {k: vars(c) for k, c in summary.counts.items()},
+                    "warnings": len(summary.warnings),
+                    "areas_created": summary.areas_created,
+                },
+            }
+        )
+        for e in events:
+            e.setdefault("username", username)
+        from zengshou.registry.audit import record_many
+
+        record_many(events)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _timestamp() -> Any:
+    """Now, as each database takes it in a raw bulk write (SQLite: Django's naive-UTC text)."""
+    now = dt.datetime.now(dt.UTC)
+    return now if bulk.is_postgres() else now.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _any_households() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM registry_household LIMIT 1")
+        return cur.fetchone() is not None
+
+
+def _masked(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key == "id_number":
+        return mask(str(value))
+    if key == "name":
+        return mask_name(str(value))
+    if key == "phone":
+        return mask_phone(str(value))
+    return value if isinstance(value, int | float | bool | str) else str(value)
+
+
+def _change_events(
+    updates: pl.DataFrame,
+    table: ix.Table,
+    compare: list[str],
+    object_key: list[str],
+    events: list[dict[str, Any]],
+) -> None:
+    if len(events) + updates.height > AUDIT_PER_ROW_LIMIT:
+        events.extend([{}] * updates.height)  # placeholder count: the per-row trail is dropped anyway
+        return
+    for row in updates.iter_rows(named=True):
+        changed = {
+            c: [_masked(c, row[f"{c}_db"]), _masked(c, row[c])] for c in compare if row[c] != row[f"{c}_db"]
+        }
+        oid = "/".join("" if row[k] is None else str(row[k]) for k in object_key)
+        events.append(
+            {
+                "action": "import.update",
+                "object_type": table.key,
+                "object_id": mask(oid) if object_key == ["id_number"] else oid[:60],
+                "detail": {"changed": changed},
+            }
+        )
+
+
+def _load_table(
+    result: ReadResult,
+    table: ix.Table,
+    summary: ImportSummary,
+    events: list[dict[str, Any]],
+    advance: Any,
+) -> None:
+    frame = result.frames[table.key].drop(ROW)
+    present = [k for k in result.columns.get(table.key, table.keys) if k in table.keys]
+    key = list(table.natural_key)
+    compare = [k for k in present if k not in key and (table.key != "members" or k != "household_id")]
+    db_table = f"registry_{'household' if table.key == 'households' else 'member' if table.key == 'members' else 'income'}"
+    pk = "household_id" if table.key == "households" else "id"
+    select_cols = [pk if table.key != "households" else "household_id", *key, *compare]
+    sql_cols = ", ".join(dict.fromkeys(select_cols))
+    stored_schema = {"pk": pl.Utf8 if table.key == "households" else pl.Int64}
+    full = schema(table)
+    for k in dict.fromkeys(select_cols[1:]):
+        stored_schema[k] = full[k]
+    if table.key == "households":
+        sql = f"SELECT household_id AS pk, {', '.join(dict.fromkeys(select_cols[1:]))} FROM {db_table}"
+    else:
+        sql = f"SELECT {sql_cols} FROM {db_table}"
+    old = _stored(sql, stored_schema)
+    for c in compare:
+        if full[c] == pl.Float64:
+            frame = frame.with_columns(pl.col(c).round(2))
+            old = old.with_columns(pl.col(c).round(2))
+    if table.key == "income":
+        frame = frame.with_columns([pl.col(c).fill_null(0.0) for c in compare if c in ix.INCOME_AMOUNTS])
+    inserts, updates, unchanged = _classify(frame, old, key, compare)
+    summary.counts[table.key] = TableCounts(frame.height, inserts.height, updates.height, unchanged)
+    now = _timestamp()
+    insert_cols = [c for c in table.keys if c in frame.columns]
+    ins = _fill_text(inserts.select(insert_cols), table.key)
+    if table.key == "income":
+        ins = ins.with_columns([pl.col(c).fill_null(0.0) for c in ix.INCOME_AMOUNTS])
+    if table.key == "households":
+        ins = ins.with_columns(pl.lit(now).alias("updated_at"))
+    bulk.insert(db_table, ins.columns, ins, advance)
+    upd_cols = list(compare)
+    upd = _fill_text(updates.select(["pk", *upd_cols]), table.key)
+    if table.key == "households":
+        upd = upd.with_columns(pl.lit(now).alias("updated_at"))
+        upd_cols.append("updated_at")
+    if table.key == "members" and "relation" in upd_cols:
+        # A head handing over to another member: step down first so the one-head index holds.
+        leaving = updates["relation_db"].eq_missing("户主") & updates["relation"].ne_missing("户主")
+        bulk.update(db_table, "id", upd_cols, upd.filter(leaving).rows())
+        bulk.update(db_table, "id", upd_cols, upd.filter(~leaving).rows(), advance)
+    else:
+        bulk.update(db_table, pk, upd_cols, upd.rows(), advance)
+    advance(unchanged)
+    _change_events(updates, table, compare, key, events)
+    if len(events) <= AUDIT_PER_ROW_LIMIT and inserts.height + len(events) <= AUDIT_PER_ROW_LIMIT:
+        for row in inserts.select(key).rows():
+            oid = "/".join("" if v is None else str(v) for v in row)
+            events.append(
+                {
+                    "action": "import.insert",
+                    "object_type": table.key,
+                    "object_id": mask(oid) if key == ["id_number"] else oid[:60],
+                    "detail": {},
+                }
+            )
+    else:
+        events.extend([{}] * inserts.height)
+
+
+def _load_villages(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
+    """Villages (and their townships) missing from the registry are created under their county."""
+    vil = result.frames["villages"].drop(ROW)
+    present = result.columns.get("villages", [])
+    stored = _stored(
+        "SELECT v.code, v.name, v.collective_income_10k FROM registry_area v WHERE v.level = 'village'",
+        {"village_code": pl.Utf8, "village_name": pl.Utf8, "collective_income_10k": pl.Float64},
+    ).with_columns(pl.col("village_code").alias("pk"))
+    compare: list[str] = [k for k in ("village_name", "collective_income_10k") if k in present]
+    vil = vil.with_columns(pl.col("collective_income_10k").round(2))
+    inserts, updates, unchanged = _classify(vil, stored, ["village_code"], compare)
+    summary.counts["villages"] = TableCounts(vil.height, inserts.height, updates.height, unchanged)
+    townships = set(
+        _stored("SELECT code FROM registry_area WHERE level = 'township'", {"code": pl.Utf8})[
+            "code"
+        ].to_list()
+    )
+    new_towns = (
+        inserts.with_columns(pl.col("village_code").str.slice(0, 9).alias("code"))
+        .filter(~pl.col("code").is_in(list(townships)))
+        .group_by("code", maintain_order=True)
+        .agg(pl.col("township_name").drop_nulls().first())
+        .sort("code")
+    )
+    town_rows = [
+        (code, name or f"乡镇{code[6:]}", "township", code[:6], None) for code, name in new_towns.rows()
+    ]
+    cols = ["code", "name", "level", "parent_id", "collective_income_10k"]
+    bulk.insert("registry_area", cols, town_rows)
+    village_rows = [
+        (code, name, "village", code[:9], income)
+        for code, name, income in inserts.select(
+            "village_code", "village_name", "collective_income_10k"
+        ).rows()
+    ]
+    bulk.insert("registry_area", cols, village_rows)
+    summary.areas_created = len(town_rows) + len(village_rows)
+    db_cols = {"village_name": "name", "collective_income_10k": "collective_income_10k"}
+    bulk.update(
+        "registry_area", "code", [db_cols[c] for c in compare], updates.select(["pk", *compare]).rows()
+    )
+    _change_events(updates, ix.VILLAGES, compare, ["village_code"], events)
+
+
+def _load_cadres(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
+    """Cadres upserted by 干部编号; their 现帮扶户编号 become the open pairs (others of theirs are closed)."""
+    cad = result.frames["cadres"]
+    present = result.columns.get("cadres", [])
+    compare: list[str] = [k for k in ("name", "unit", "rank", "county_code") if k in present]
+    stored = _stored(
+        "SELECT cadre_id, name, unit, rank, county_code FROM registry_cadre",
+        {"cadre_id": pl.Utf8, "name": pl.Utf8, "unit": pl.Utf8, "rank": pl.Utf8, "county_code": pl.Utf8},
+    ).with_columns(pl.col("cadre_id").alias("pk"))
+    inserts, updates, unchanged = _classify(cad.drop(ROW), stored, ["cadre_id"], compare)
+    summary.counts["cadres"] = TableCounts(cad.height, inserts.height, updates.height, unchanged)
+    cols = ["cadre_id", "name", "unit", "rank", "county_code"]
+    bulk.insert("registry_cadre", cols, _fill_text(inserts.select(cols), "cadres").rows())
+    bulk.update(
+        "registry_cadre", "cadre_id", compare, _fill_text(updates.select(["pk", *compare]), "cadres").rows()
+    )
+    _change_events(updates, ix.CADRES, compare, ["cadre_id"], events)
+    if "current_households" not in present:
+        return
+    wanted = _pairs(cad).select("cadre_id", "household_id")
+    open_pairs = _stored(
+        "SELECT id, cadre_id, household_id FROM registry_pairing WHERE ended_on IS NULL",
+        {"id": pl.Int64, "cadre_id": pl.Utf8, "household_id": pl.Utf8},
+    )
+    cadres_in_file = cad["cadre_id"].implode()
+    keep = open_pairs.join(wanted, on=["cadre_id", "household_id"], how="semi")
+    close = open_pairs.filter(
+        ~pl.col("id").is_in(keep["id"].implode())
+        & (
+            pl.col("cadre_id").is_in(cadres_in_file)
+            | pl.col("household_id").is_in(wanted["household_id"].implode())
+        )
+    )
+    opened = wanted.join(open_pairs, on=["cadre_id", "household_id"], how="anti")
+    today = dt.date.today().isoformat()
+    bulk.update("registry_pairing", "id", ["ended_on"], [(i, today) for i in close["id"].to_list()])
+    bulk.insert(
+        "registry_pairing",
+        ["cadre_id", "household_id", "started_on", "ended_on", "source"],
+        [(c, h, today, None, "import") for c, h in opened.rows()],
+    )
+    summary.pairings_opened = opened.height
+    summary.pairings_closed = close.height

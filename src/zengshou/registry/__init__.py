@@ -1,0 +1,1 @@
+"""The registry: areas, households, members, land, livestock, income, villages, cadres, department feeds."""

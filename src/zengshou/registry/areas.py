@@ -1,0 +1,69 @@
+"""The administrative hierarchy: Ningxia's region, 5 cities and 22 counties (GB/T 2260) and lookups."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ningxia_areas.csv"
+REGION_CODE = "640000"
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+@cache
+def ningxia() -> tuple[AreaRow, ...]:
+    """Region, cities and counties as shipped (source: GB/T 2260 / 民政部行政区划代码)."""
+    with FIXTURE.open(encoding="utf-8") as f:
+        return tuple(
+            AreaRow(r["code"], r["name"], r["level"], r["parent"] or None) for r in csv.DictReader(f)
+        )
+
+
+def counties() -> list[AreaRow]:
+    return [a for a in ningxia() if a.level == "county"]
+
+
+def level_of(code: str) -> str:
+    """The level a division code denotes by its length and trailing zeros."""
+    if len(code) == 12:
+        return "village"
+    if len(code) == 9:
+        return "township"
+    if code.endswith("0000"):
+        return "region"
+    if code.endswith("00"):
+        return "city"
+    return "county"
+
+
+def parent_code(code: str) -> str | None:
+    """The code one level up: village → township → county → city → region."""
+    level = level_of(code)
+    if level == "village":
+        return code[:9]
+    if level == "township":
+        return code[:6]
+    if level == "county":
+        return code[:4] + "00"
+    if level == "city":
+        return code[:2] + "0000"
+    return None
+
+
+def code_prefix(code: str) -> str:
+    """The prefix every descendant's code starts with (scope filters: ``code__startswith``)."""
+    level = level_of(code)
+    if level == "region":
+        return code[:2]
+    if level == "city":
+        return code[:4]
+    return code

@@ -1,0 +1,133 @@
+"""Django settings. Secrets and the database come from the environment; defaults suit one office machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zengshou import config
+
+BASE_DIR = Path(__file__).resolve().parent
+DEBUG = os.environ.get("ZENGSHOU_DEBUG", "") == "1"
+
+
+def _secret_key() -> str:
+    key = os.environ.get("ZENGSHOU_SECRET_KEY")
+    if key:
+        return key
+    path = config.home() / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ZENGSHOU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "zengshou.registry",
+    "zengshou.tiers",
+    "zengshou.monitor",
+    "zengshou.toolbox",
+    "zengshou.assess",
+    "zengshou.pairing",
+    "ninja",
+    "zengshou.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zengshou.web.middleware.IdleTimeoutMiddleware",
+    "zengshou.web.middleware.SecurityHeadersMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zengshou.urls"
+WSGI_APPLICATION = "zengshou.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zengshou.web.context.web",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": config.database_settings()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = config.home() / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = config.home() / "media"
+
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 200 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# Web app (issue 6): login throttling, idle expiry, HTTPS hardening when served behind TLS.
+LOGOUT_REDIRECT_URL = "/login/"
+WEB_LOGIN_MAX_FAILURES_PER_USER = 5  # within WEB_LOGIN_WINDOW_MINUTES, then locked for the window
+WEB_LOGIN_MAX_FAILURES_PER_IP = 30
+WEB_LOGIN_WINDOW_MINUTES = 15
+WEB_SESSION_IDLE_MINUTES = int(os.environ.get("ZENGSHOU_SESSION_IDLE_MINUTES", "30"))
+#: Run uploads' validation and loading in the request (tests) instead of a background thread.
+WEB_IMPORT_INLINE = os.environ.get("ZENGSHOU_IMPORT_INLINE", "") == "1"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if os.environ.get("ZENGSHOU_HTTPS", "") == "1":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,73 @@
+"""Stored classification results (C01–C03): one row per household and period of a pipeline run.
+
+Written in bulk by :func:`zengshou.pipeline.store`; a re-run of the same period replaces the rows of
+the households it covers, so the table always holds the latest computation for each period.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import CheckConstraint, Q, UniqueConstraint
+
+from zengshou import interchange as ix
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+def _yuan(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=14, decimal_places=2, null=True, blank=True)
+
+
+class TierResult(models.Model):
+    """A household's income, quintile and tier for a year (quarter empty) or a cumulative quarter."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="tier_results")
+    year = models.IntegerField("年度")
+    quarter = models.IntegerField("季度", null=True, blank=True)
+    size = models.IntegerField("家庭人口")
+    net_income = _yuan("家庭纯收入")
+    per_capita_income = _yuan("人均纯收入")
+    wage_pc = _yuan("人均工资性收入")
+    operating_net_pc = _yuan("人均经营净收入")
+    property_pc = _yuan("人均财产净收入")
+    transfer_pc = _yuan("人均转移净收入")
+    consumption_pc = _yuan("人均生活消费支出")
+    prev_per_capita_income = _yuan("上年同期人均纯收入")
+    change_ratio = models.FloatField("同比变化率", null=True, blank=True)
+    fell = models.BooleanField("收入不增反降", null=True)
+    quintile = models.CharField(
+        "五等份组", max_length=10, choices=_choices(ix.QUINTILES), blank=True, default=""
+    )
+    tier = models.CharField("层级", max_length=10, choices=_choices(ix.TIERS), blank=True, default="")
+    reasons = models.TextField("依据", blank=True, default="")
+    computed_at = models.DateTimeField("计算时间")
+    computed_by = models.CharField("计算人", max_length=150, blank=True, default="")
+
+    class Meta:
+        verbose_name = "分层结果"
+        verbose_name_plural = "分层结果"
+        constraints = [
+            UniqueConstraint(
+                fields=["household", "year"], condition=Q(quarter__isnull=True), name="tier_one_year_row"
+            ),
+            UniqueConstraint(
+                fields=["household", "year", "quarter"],
+                condition=Q(quarter__isnull=False),
+                name="tier_one_quarter_row",
+            ),
+            CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="tier_quarter_1_4",
+            ),
+            CheckConstraint(condition=Q(size__gte=0), name="tier_size_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "quarter", "tier"]),
+            models.Index(fields=["year", "quintile"]),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.year}" + (f"Q{self.quarter}" if self.quarter else "")
+        return f"{self.household_id} {period} {self.tier}"

@@ -1,0 +1,20 @@
+"""URL root: the admin, the web app's pages (issue 6), its JSON API, and its own static files."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from zengshou.web.api import api
+from zengshou.web.static import serve_static
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    re_path(r"^static/(?P<path>.+)$", serve_static),
+    path("toolbox/", include("zengshou.toolbox.urls")),
+    path("assess/", include("zengshou.assess.urls")),
+    path("pairing/", include("zengshou.pairing.urls")),
+    path("", include("zengshou.web.urls")),
+]
+
+handler404 = "zengshou.web.views.not_found"
+handler403 = "zengshou.web.views.forbidden"

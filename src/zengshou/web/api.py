@@ -1,0 +1,406 @@
+"""JSON API under /api/ (django-ninja; schema at /api/openapi.json), scoped exactly like the pages.
+
+Authentication: the browser session (with CSRF on unsafe methods) or ``Authorization: Bearer <token>``
+from ``zengshou user token``. Lists are masked; one household in full needs a role that may see it
+and is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from zengshou.monitor import workflow
+from zengshou.monitor.models import OPEN_STATUSES
+from zengshou.registry.audit import record
+from zengshou.registry.idnumber import mask, mask_name, mask_phone
+from zengshou.registry.models import Member
+from zengshou.tiers.models import TierResult
+from zengshou.web import roles, stats
+from zengshou.web import scope as sc
+from zengshou.web.access import client_ip
+from zengshou.web.models import ApiToken
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session; CSRF is checked on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated:
+            return request.user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        t = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.digest(token), user__is_active=True)
+            .first()
+        )
+        if t is None:
+            return None
+        ApiToken.objects.filter(pk=t.pk).update(last_used_at=timezone.now())
+        request.user = t.user
+        return t.user
+
+
+api = NinjaAPI(
+    title="增收 zengshou API",
+    version="1",
+    description="农户、预警与区域统计接口；按用户管辖范围过滤。",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _scope(request: HttpRequest, allowed: frozenset[str] = roles.HOUSEHOLD_ROLES) -> sc.Scope:
+    try:
+        s = sc.scope_of(request.user)
+    except sc.NoProfile as e:
+        raise HttpError(403, "该账号尚未分配角色和区域") from e
+    sc.require(s, allowed)
+    return s
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": str(exc) or "无权操作"}, status=403)
+
+
+@api.exception_handler(workflow.WorkflowError)
+def _workflow(request: HttpRequest, exc: workflow.WorkflowError) -> Any:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+class Me(Schema):
+    username: str
+    role: str
+    role_label: str
+    area_code: str
+    area_name: str
+
+
+class HouseholdRow(Schema):
+    household_id: str
+    village_code: str
+    village_name: str
+    household_type: str
+    head_name: str
+    head_id_number: str
+    size: int
+    per_capita_income: float | None
+    tier: str
+    open_alerts: int
+
+
+class Page(Schema):
+    count: int
+    page: int
+    pages: int
+
+
+class HouseholdList(Page):
+    items: list[HouseholdRow]
+
+
+class MemberOut(Schema):
+    name: str
+    id_number: str
+    relation: str
+    health: str
+    disability_grade: str
+    labour: str
+    work: str
+
+
+class TierOut(Schema):
+    year: int
+    quarter: int | None
+    size: int
+    per_capita_income: float | None
+    wage_pc: float | None
+    operating_net_pc: float | None
+    property_pc: float | None
+    transfer_pc: float | None
+    quintile: str
+    tier: str
+    reasons: str
+    fell: bool | None
+
+
+class HouseholdDetail(Schema):
+    household_id: str
+    village_code: str
+    village_name: str
+    household_type: str
+    phone: str
+    full: bool
+    members: list[MemberOut]
+    results: list[TierOut]
+
+
+class AlertOut(Schema):
+    id: int
+    household_id: str | None
+    area_code: str
+    year: int
+    quarter: int | None
+    code: str
+    title: str
+    level: str
+    explanation: str
+    status: str
+    status_label: str
+
+
+class AlertList(Page):
+    items: list[AlertOut]
+
+
+class Transition(Schema):
+    action: Literal["verify", "include", "dismiss"]
+    note: str = ""
+    monitoring_type: str = ""
+    reason: str = ""
+
+
+class HouseholdFilter(Schema):
+    q: str = ""
+    village: str = ""
+    tier: str = ""
+    household_type: str = ""
+    alert: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+class AlertFilter(Schema):
+    status: str = "open"
+    code: str = ""
+    level: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+def _f(v: Any) -> float | None:
+    return float(v) if v is not None else None
+
+
+@api.get("/me", response=Me, summary="当前用户及管辖范围")
+def me(request: HttpRequest) -> dict[str, Any]:
+    s = _scope(request, roles.ALL)
+    return {
+        "username": s.username,
+        "role": s.role,
+        "role_label": s.role_label,
+        "area_code": s.area_code,
+        "area_name": s.area_name,
+    }
+
+
+@api.get("/households", response=HouseholdList, summary="农户列表（脱敏）")
+def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> dict[str, Any]:
+    from zengshou.web.forms import HouseholdSearchForm
+    from zengshou.web.views import _search
+
+    s = _scope(request)
+    year = stats.latest_year()
+    form = HouseholdSearchForm(filters.dict(exclude={"page", "page_size"}))
+    qs = _search(s, form, year).select_related("village")
+    size = max(1, min(filters.page_size, 200))
+    pg = Paginator(qs, size).get_page(filters.page)
+    ids = [h.household_id for h in pg.object_list]
+    heads = {m.household_id: m for m in Member.objects.filter(household_id__in=ids, relation="户主")}
+    sizes = dict(
+        Member.objects.filter(household_id__in=ids)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    tiers = (
+        {
+            t.household_id: t
+            for t in TierResult.objects.filter(household_id__in=ids, year=year, quarter__isnull=True)
+        }
+        if year
+        else {}
+    )
+    alerts = dict(
+        sc.alerts(s)
+        .filter(household_id__in=ids, status__in=OPEN_STATUSES)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    items = []
+    for h in pg.object_list:
+        head = heads.get(h.household_id)
+        t = tiers.get(h.household_id)
+        items.append(
+            {
+                "household_id": h.household_id,
+                "village_code": h.village_id,
+                "village_name": h.village.name,
+                "household_type": h.household_type,
+                "head_name": mask_name(head.name) if head else "",
+                "head_id_number": mask(head.id_number) if head else "",
+                "size": sizes.get(h.household_id, 0),
+                "per_capita_income": _f(t.per_capita_income) if t else None,
+                "tier": t.tier if t else "",
+                "open_alerts": alerts.get(h.household_id, 0),
+            }
+        )
+    return {"count": pg.paginator.count, "page": pg.number, "pages": pg.paginator.num_pages, "items": items}
+
+
+@api.get(
+    "/households/{household_id}",
+    response=HouseholdDetail,
+    summary="农户详情（full=true 显示完整个人信息，记入审计）",
+)
+def household_detail(request: HttpRequest, household_id: str, full: bool = False) -> dict[str, Any]:
+    s = _scope(request)
+    h = sc.household_or_404(s, household_id)
+    if full:
+        sc.require(s, roles.FULL_VIEW_ROLES)
+    record(
+        s.username,
+        "api.household_full" if full else "api.household",
+        "household",
+        h.household_id,
+        {"role": s.role},
+        ip=client_ip(request),
+    )
+    members = [
+        {
+            "name": m.name if full else mask_name(m.name),
+            "id_number": m.id_number if full else mask(m.id_number),
+            "relation": m.relation,
+            "health": m.health,
+            "disability_grade": m.disability_grade,
+            "labour": m.labour,
+            "work": m.work,
+        }
+        for m in h.members.all().order_by("id")
+    ]
+    results = [
+        {
+            "year": r.year,
+            "quarter": r.quarter,
+            "size": r.size,
+            "per_capita_income": _f(r.per_capita_income),
+            "wage_pc": _f(r.wage_pc),
+            "operating_net_pc": _f(r.operating_net_pc),
+            "property_pc": _f(r.property_pc),
+            "transfer_pc": _f(r.transfer_pc),
+            "quintile": r.quintile,
+            "tier": r.tier,
+            "reasons": r.reasons,
+            "fell": r.fell,
+        }
+        for r in TierResult.objects.filter(household=h).order_by("year", "quarter")
+    ]
+    return {
+        "household_id": h.household_id,
+        "village_code": h.village_id,
+        "village_name": h.village.name,
+        "household_type": h.household_type,
+        "phone": h.phone if full else mask_phone(h.phone),
+        "full": full,
+        "members": members,
+        "results": results,
+    }
+
+
+def _alert_out(a: Any) -> dict[str, Any]:
+    from zengshou.monitor.rules import CODES
+
+    return {
+        "id": a.pk,
+        "household_id": a.household_id,
+        "area_code": a.area_code,
+        "year": a.year,
+        "quarter": a.quarter,
+        "code": a.code,
+        "title": CODES.get(a.code, a.code),
+        "level": a.level,
+        "explanation": a.explanation,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+    }
+
+
+@api.get("/alerts", response=AlertList, summary="预警列表")
+def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
+    s = _scope(request)
+    qs = sc.alerts(s)
+    if filters.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.code:
+        qs = qs.filter(code=filters.code)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    pg = Paginator(qs.order_by("level", "-year", "code", "id"), max(1, min(filters.page_size, 200))).get_page(
+        filters.page
+    )
+    return {
+        "count": pg.paginator.count,
+        "page": pg.number,
+        "pages": pg.paginator.num_pages,
+        "items": [_alert_out(a) for a in pg.object_list],
+    }
+
+
+@api.get("/alerts/{alert_id}", response=AlertOut, summary="预警详情")
+def alert_detail(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    s = _scope(request)
+    return _alert_out(sc.alert_or_404(s, alert_id))
+
+
+@api.post("/alerts/{alert_id}/transition", response=AlertOut, summary="预警处理：核实 / 纳入监测 / 排除")
+def alert_transition(request: HttpRequest, alert_id: int, body: Transition) -> dict[str, Any]:
+    s = _scope(request)
+    a = sc.alert_or_404(s, alert_id)
+    if body.action == "verify":
+        sc.require(s, roles.VERIFY_ROLES)
+        if not body.note.strip():
+            raise HttpError(400, "请填写核实情况（note）")
+        workflow.verify(a, s.username, body.note)
+    elif body.action == "include":
+        sc.require(s, roles.INCLUDE_ROLES)
+        if not body.note.strip():
+            raise HttpError(400, "请填写纳入依据（note）")
+        workflow.include(a, s.username, body.monitoring_type, body.note)
+    else:
+        sc.require(s, roles.DISMISS_ROLES)
+        workflow.dismiss(a, s.username, body.reason)
+    record(s.username, f"api.alert.{body.action}", "alert", str(a.pk), {"via": "api"}, ip=client_ip(request))
+    a.refresh_from_db()
+    return _alert_out(a)
+
+
+@api.get(
+    "/areas/{area_code}/stats", summary="区域统计（分层、五等份、收入构成趋势、预警、监测对象、下级区域）"
+)
+def area_stats(request: HttpRequest, area_code: str, year: int | None = None) -> dict[str, Any]:
+    s = _scope(request)
+    area = sc.area_or_404(s, area_code)
+    return stats.area_stats(s, area.code, year)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()

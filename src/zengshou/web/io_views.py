@@ -1,0 +1,326 @@
+"""导入导出: upload a workbook or a department feed, validate it, show the errors row by row, write
+only after the user confirms a clean file; exports within the user's scope, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import close_old_connections
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from zengshou.registry.audit import record
+from zengshou.registry.models import FeedBatch
+from zengshou.web import roles
+from zengshou.web import scope as sc
+from zengshou.web.access import client_ip, page
+from zengshou.web.forms import ExportForm, UploadForm
+from zengshou.web.models import ImportJob
+from zengshou.web.roles import Role
+
+log = logging.getLogger(__name__)
+MAX_STORED_ERRORS = 5000
+ERROR_PAGE = 100
+
+
+def _upload_dir() -> Path:
+    d = Path(settings.MEDIA_ROOT) / "uploads" / f"{dt.date.today():%Y%m}"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _unzip(path: Path) -> Path:
+    """A zip of CSV files → a folder of them (the reader takes a folder); names stay inside it."""
+    import zipfile
+
+    folder = path.with_suffix("")
+    folder.mkdir(exist_ok=True)
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            name = Path(info.filename).name
+            if info.is_dir() or not name.lower().endswith(".csv"):
+                continue
+            (folder / name).write_bytes(z.read(info))
+    return folder
+
+
+def _error_rows(errors: Any) -> list[dict[str, Any]]:
+    rows = []
+    for e in list(errors)[:MAX_STORED_ERRORS]:
+        get = e.get if isinstance(e, dict) else (lambda k, e=e: getattr(e, k, ""))
+        rows.append(
+            {
+                k: (str(get(k)) if get(k) is not None else "")
+                for k in ("table", "row", "column", "value", "message_zh", "message_en")
+            }
+        )
+    return rows
+
+
+def _population_counts(population: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key, label in (
+        ("households", "家庭"),
+        ("members", "家庭成员"),
+        ("income", "收入"),
+        ("villages", "村"),
+        ("cadres", "帮扶干部"),
+    ):
+        frame = getattr(population, key, None)
+        if frame is not None and hasattr(frame, "height"):
+            counts[label] = int(frame.height)
+    return counts
+
+
+def _summary_dict(summary: Any) -> dict[str, Any]:
+    if summary is None:
+        return {}
+    if isinstance(summary, dict):
+        return {str(k): v if isinstance(v, int | float | str) else str(v) for k, v in summary.items()}
+    if hasattr(summary, "__dataclass_fields__"):
+        out: dict[str, Any] = {}
+        for k in summary.__dataclass_fields__:
+            v = getattr(summary, k)
+            out[k] = v if isinstance(v, int | float) else str(v)[:500]
+        return out
+    return {"结果": str(summary)}
+
+
+def validate(job: ImportJob) -> None:
+    """Stage 1: read and check the file; nothing is written to the registry."""
+    try:
+        if job.kind == "interchange":
+            from zengshou import ingest
+
+            result = ingest.read(Path(job.path))
+            errors = list(result.errors)
+            job.errors = _error_rows(errors)
+            job.error_count = len(errors)
+            job.warnings = _error_rows(getattr(result, "warnings", []) or [])[:500]
+            job.summary = {"将导入": _population_counts(result.population)}
+        else:
+            from zengshou.ingest import feeds
+
+            checker = getattr(feeds, "read_feed", None) or getattr(feeds, "read", None)
+            if checker is not None:
+                result = checker(job.kind, Path(job.path))
+                errors = list(getattr(result, "errors", []) or [])
+                job.errors = _error_rows(errors)
+                job.error_count = len(errors)
+                rows = getattr(result, "rows", None) or getattr(
+                    getattr(result, "frame", None), "height", None
+                )
+                job.summary = {"将导入": {"行数": int(rows)}} if rows is not None else {}
+            else:
+                job.summary = {}
+        job.status = ImportJob.Status.INVALID if job.error_count else ImportJob.Status.READY
+        job.message = (
+            f"发现{job.error_count}处错误，数据未写入。请按下表逐行改正后重新上传。"
+            if job.error_count
+            else "校验通过。请核对将导入的数量，确认后写入。"
+        )
+    except Exception as e:  # a file the reader cannot open at all: say what and keep nothing
+        log.exception("validation failed")
+        job.status = ImportJob.Status.INVALID
+        job.message = f"无法读取该文件：{e}。请确认文件是系统模板导出的 .xlsx 或 .csv。"
+    job.save()
+
+
+def load(job: ImportJob) -> None:
+    """Stage 2 (after confirmation): write all-or-nothing through the import module."""
+    summary: Any
+    try:
+        if job.kind == "interchange":
+            from zengshou import ingest
+
+            summary = ingest.load(Path(job.path), username=job.created_by)
+        else:
+            from zengshou.ingest import feeds
+
+            summary = feeds.import_feed(job.kind, Path(job.path), username=job.created_by)
+        job.summary = {**job.summary, "导入结果": _summary_dict(summary)}
+        job.status = ImportJob.Status.DONE
+        job.message = "导入完成。请运行批处理（zengshou pipeline）以更新分层和预警。"
+        record(
+            job.created_by,
+            "import.load",
+            "import",
+            str(job.pk),
+            {"kind": job.kind, "file": job.original_name},
+        )
+    except Exception as e:
+        errors = getattr(e, "errors", None)
+        if errors:
+            job.errors = _error_rows(errors)
+            job.error_count = len(list(errors))
+            job.status = ImportJob.Status.INVALID
+            job.message = f"导入被拒绝：发现{job.error_count}处错误，数据未写入。"
+        else:
+            log.exception("load failed")
+            job.status = ImportJob.Status.FAILED
+            job.message = f"导入失败，数据未写入：{e}"
+    job.save()
+
+
+def _run(job_id: int, stage: str) -> None:
+    def work() -> None:
+        close_old_connections()
+        try:
+            job = ImportJob.objects.get(pk=job_id)
+            (validate if stage == "validate" else load)(job)
+        finally:
+            close_old_connections()
+
+    if settings.WEB_IMPORT_INLINE:
+        job = ImportJob.objects.get(pk=job_id)
+        (validate if stage == "validate" else load)(job)
+    else:
+        threading.Thread(target=work, name=f"import-{job_id}-{stage}", daemon=True).start()
+
+
+@page(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES)
+def imports(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    _limit_kinds(s, form)
+    if request.method == "POST":
+        if not s.can(roles.IMPORT_ROLES | roles.FEED_ROLES):
+            sc.require(s, roles.IMPORT_ROLES | roles.FEED_ROLES)
+        if form.is_valid():
+            f = form.cleaned_data["file"]
+            kind = form.cleaned_data["kind"]
+            sc.require(s, roles.IMPORT_ROLES if kind == "interchange" else roles.FEED_ROLES)
+            safe = "".join(c for c in Path(f.name).name if c.isalnum() or c in "._-（）()")[-100:] or "upload"
+            path = _upload_dir() / f"{uuid.uuid4().hex[:12]}-{safe}"
+            with path.open("wb") as out:
+                for chunk in f.chunks():
+                    out.write(chunk)
+            job = ImportJob.objects.create(
+                kind=kind, original_name=f.name, path=str(path), created_by=s.username
+            )
+            record(
+                s.username,
+                "import.upload",
+                "import",
+                str(job.pk),
+                {"kind": kind, "file": f.name, "bytes": f.size},
+                ip=client_ip(request),
+            )
+            _run(job.pk, "validate")
+            return redirect("web:import_job", job_id=job.pk)
+    jobs = sc.import_jobs(s)[:20]
+    batches = FeedBatch.objects.all().order_by("-imported_at")
+    if s.role == Role.DEPARTMENT:
+        batches = batches.filter(imported_by=s.username)
+    elif s.role != Role.REGION_ADMIN:
+        batches = batches.filter(imported_by=s.username)
+    export_form = ExportForm(initial={"area": s.area_code, "fmt": "xlsx"})
+    return render(
+        request,
+        "web/imports.html",
+        {
+            "form": form,
+            "jobs": jobs,
+            "batches": batches[:20],
+            "export_form": export_form,
+            "can_upload": s.can(roles.IMPORT_ROLES | roles.FEED_ROLES),
+            "can_export": s.can(roles.EXPORT_ROLES),
+            "can_personal": s.can(roles.PERSONAL_EXPORT_ROLES),
+        },
+    )
+
+
+def _limit_kinds(s: sc.Scope, form: UploadForm) -> None:
+    """A department uploads its own feed only; others see every kind they may upload."""
+    field = form.fields["kind"]
+    choices = list(field.choices)  # type: ignore[attr-defined]
+    if s.role == Role.DEPARTMENT:
+        choices = [c for c in choices if c[0] == s.department] or [
+            c for c in choices if c[0] != "interchange"
+        ]
+    elif not s.can(roles.IMPORT_ROLES):
+        choices = [c for c in choices if c[0] != "interchange"]
+    field.choices = choices  # type: ignore[attr-defined]
+
+
+@page(roles.IMPORT_ROLES | roles.FEED_ROLES)
+def import_job(request: HttpRequest, s: sc.Scope, job_id: int) -> HttpResponse:
+    job = sc.import_job_or_404(s, job_id)
+    pg = Paginator(job.errors, ERROR_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/import_job.html", {"job": job, "page": pg, "stored": len(job.errors)})
+
+
+@page(roles.IMPORT_ROLES | roles.FEED_ROLES)
+def import_job_status(request: HttpRequest, s: sc.Scope, job_id: int) -> HttpResponse:
+    job = sc.import_job_or_404(s, job_id)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "message": job.message,
+            "error_count": job.error_count,
+        }
+    )
+
+
+@require_POST
+@page(roles.IMPORT_ROLES | roles.FEED_ROLES)
+def import_job_confirm(request: HttpRequest, s: sc.Scope, job_id: int) -> HttpResponse:
+    job = sc.import_job_or_404(s, job_id)
+    if job.status == ImportJob.Status.READY:
+        job.status = ImportJob.Status.LOADING
+        job.message = "正在写入，请稍候…"
+        job.save(update_fields=["status", "message", "updated_at"])
+        _run(job.pk, "load")
+    return redirect("web:import_job", job_id=job.pk)
+
+
+@require_POST
+@page(roles.EXPORT_ROLES)
+def export(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "web/error.html",
+            {"title": "导出失败", "message": "请填写区划代码并选择格式。", "code": 400},
+            status=400,
+        )
+    d = form.cleaned_data
+    area = sc.area_or_404(s, d["area"].strip())
+    personal = bool(d.get("with_personal_data"))
+    if personal:
+        sc.require(s, roles.PERSONAL_EXPORT_ROLES)
+    from zengshou import ingest
+
+    out_dir = Path(tempfile.mkdtemp(prefix="zs-export-"))
+    suffix = "xlsx" if d["fmt"] == "xlsx" else "zip"
+    name = f"{area.name}-{area.code}-{dt.date.today():%Y%m%d}{'-含个人信息' if personal else ''}.{suffix}"
+    if d["fmt"] == "xlsx":
+        path = out_dir / name
+        ingest.export(path, "xlsx", area.code, with_personal_data=personal, username=s.username)
+    else:
+        import shutil
+
+        folder = out_dir / "csv"
+        ingest.export(folder, "csv", area.code, with_personal_data=personal, username=s.username)
+        path = Path(shutil.make_archive(str(out_dir / "export"), "zip", folder))
+    # The import module audits the export itself; this adds where the file went (the address).
+    record(
+        s.username,
+        "export.download",
+        "area",
+        area.code,
+        {"format": d["fmt"], "file": name, "with_personal_data": personal},
+        ip=client_ip(request),
+    )
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)

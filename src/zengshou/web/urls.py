@@ -1,0 +1,35 @@
+"""URL patterns of the pages. Every pattern with an object in it is checked by tests/web/test_scope.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from zengshou.web import alert_views, io_views, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("households/", views.households, name="households"),
+    path("households/<str:household_id>/", views.household, name="household"),
+    path("households/<str:household_id>/visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<int:visit_id>/photo/", views.visit_photo, name="visit_photo"),
+    path("alerts/", alert_views.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/", alert_views.alert, name="alert"),
+    path("alerts/<int:alert_id>/verify/", alert_views.alert_verify, name="alert_verify"),
+    path("alerts/<int:alert_id>/include/", alert_views.alert_include, name="alert_include"),
+    path("alerts/<int:alert_id>/dismiss/", alert_views.alert_dismiss, name="alert_dismiss"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+    path(
+        "monitoring/<int:object_id>/eliminate/", alert_views.monitoring_eliminate, name="monitoring_eliminate"
+    ),
+    path("imports/", io_views.imports, name="imports"),
+    path("imports/<int:job_id>/", io_views.import_job, name="import_job"),
+    path("imports/<int:job_id>/status/", io_views.import_job_status, name="import_job_status"),
+    path("imports/<int:job_id>/confirm/", io_views.import_job_confirm, name="import_job_confirm"),
+    path("exports/", io_views.export, name="export"),
+    path("audit/", views.audit, name="audit"),
+]

@@ -1,0 +1,435 @@
+"""Pages: sign-in, 首页/驾驶舱, 农户 (search, household page, visits), 监测对象, 审计."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zengshou.monitor.models import OPEN_STATUSES, MonitoringObject
+from zengshou.monitor.rules import CODES
+from zengshou.registry.audit import record
+from zengshou.registry.models import AuditEvent, Income, Member, Pairing
+from zengshou.tiers.models import TierResult
+from zengshou.web import roles, stats
+from zengshou.web import scope as sc
+from zengshou.web.access import _mounted, client_ip, page
+from zengshou.web.forms import AuditSearchForm, HouseholdSearchForm, LoginForm, VisitForm
+from zengshou.web.models import LoginFailure, VisitLog
+from zengshou.web.roles import Role
+
+PAGE_SIZE = 50
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def _throttled(username: str, ip: str) -> bool:
+    since = timezone.now() - dt.timedelta(minutes=settings.WEB_LOGIN_WINDOW_MINUTES)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    return (
+        recent.filter(username=username).count() >= settings.WEB_LOGIN_MAX_FAILURES_PER_USER
+        or recent.filter(ip=ip).count() >= settings.WEB_LOGIN_MAX_FAILURES_PER_IP
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign-in with throttling: after 5 failures for a user name (30 for an address) in 15 minutes
+    further attempts are refused for the window, without even checking the password."""
+    nxt = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        nxt = "/"
+    form = LoginForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.session.pop("zs_expired", False):
+        error = "长时间未操作，已自动退出，请重新登录。"
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"].strip()
+        ip = client_ip(request)
+        if _throttled(username, ip):
+            error = (
+                f"登录失败次数过多，请{settings.WEB_LOGIN_WINDOW_MINUTES}分钟后再试，或联系管理员重置密码。"
+            )
+            record(username, "login.throttled", "user", username, ip=ip)
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                LoginFailure.objects.create(username=username, ip=ip)
+                record(username, "login.failed", "user", username, ip=ip)
+                error = "用户名或密码不正确，请重新输入。"
+                status = 401
+            else:
+                login(request, user)
+                record(username, "login", "user", username, ip=ip)
+                return HttpResponseRedirect(nxt)
+    return render(request, "web/login.html", {"form": form, "error": error, "next": nxt}, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record(
+            request.user.get_username(), "logout", "user", request.user.get_username(), ip=client_ip(request)
+        )
+    logout(request)
+    return redirect("web:login")
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@page()
+def home(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
+    if s.role == Role.DEPARTMENT:
+        return redirect("web:imports")
+    return dashboard(request)
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def dashboard(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    code = request.GET.get("area") or s.area_code
+    area = sc.area_or_404(s, code)
+    data = stats.area_stats(s, area.code)
+    trail = []
+    c: str | None = area.code
+    from zengshou.registry.areas import parent_code
+
+    while c and c.startswith(s.prefix) and len(c) >= len(s.area_code):
+        trail.append(c)
+        c = parent_code(c)
+    from zengshou.registry.models import Area
+
+    names = dict(Area.objects.filter(code__in=trail).values_list("code", "name"))
+    crumbs = [(x, names.get(x, x)) for x in reversed(trail)]
+    return render(request, "web/dashboard.html", {"data": data, "area": area, "crumbs": crumbs})
+
+
+# ---------------------------------------------------------------- households
+
+
+def _search(s: sc.Scope, form: HouseholdSearchForm, year: int | None) -> Any:
+    qs = sc.households(s)
+    if not form.is_valid():
+        return qs.order_by("household_id")
+    d = form.cleaned_data
+    q = (d.get("q") or "").strip()
+    if q:
+        if len(q) == 18 and "*" not in q:
+            qs = qs.filter(members__id_number=q.upper())
+        elif "*" in q and len(q) >= 10:
+            head, tail = q.split("*", 1)[0], q.rsplit("*", 1)[-1]
+            qs = qs.filter(members__id_number__startswith=head, members__id_number__endswith=tail.upper())
+        elif q.isdigit() or (q[:1].isalpha() and q.isascii()):
+            qs = qs.filter(household_id__startswith=q)
+        else:
+            qs = qs.filter(Q(members__name__contains=q) | Q(household_id__startswith=q))
+    if d.get("village"):
+        v = d["village"].strip()
+        qs = qs.filter(village__code__startswith=v) if v.isdigit() else qs.filter(village__name__contains=v)
+    if d.get("household_type"):
+        qs = qs.filter(household_type=d["household_type"])
+    if d.get("tier") and year:
+        qs = qs.filter(
+            tier_results__year=year, tier_results__quarter__isnull=True, tier_results__tier=d["tier"]
+        )
+    alert = d.get("alert")
+    if alert == "open":
+        qs = qs.filter(alerts__status__in=OPEN_STATUSES)
+    elif alert:
+        qs = qs.filter(alerts__code=alert, alerts__status__in=OPEN_STATUSES)
+    joined = bool(q) or bool(d.get("tier")) or bool(alert)
+    return (qs.distinct() if joined else qs).order_by("household_id")
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def households(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    form = HouseholdSearchForm(request.GET or None)
+    year = stats.latest_year()
+    qs = _search(s, form, year).select_related("village")
+    paginator = Paginator(qs, PAGE_SIZE)
+    pg = paginator.get_page(request.GET.get("page"))
+    ids = [h.household_id for h in pg.object_list]
+    heads = {
+        m.household_id: m
+        for m in Member.objects.filter(household_id__in=ids, relation="户主").only(
+            "household_id", "name", "id_number"
+        )
+    }
+    sizes = dict(
+        Member.objects.filter(household_id__in=ids)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    tiers = (
+        {
+            t.household_id: t
+            for t in TierResult.objects.filter(household_id__in=ids, year=year, quarter__isnull=True).only(
+                "household_id", "tier", "per_capita_income", "fell"
+            )
+        }
+        if year
+        else {}
+    )
+    open_alerts = dict(
+        sc.alerts(s)
+        .filter(household_id__in=ids, status__in=OPEN_STATUSES)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    rows = [
+        {
+            "h": h,
+            "head": heads.get(h.household_id),
+            "size": sizes.get(h.household_id, 0),
+            "tier": tiers.get(h.household_id),
+            "alerts": open_alerts.get(h.household_id, 0),
+        }
+        for h in pg.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/households.html",
+        {
+            "form": form,
+            "page": pg,
+            "rows": rows,
+            "year": year,
+            "query": query.urlencode(),
+            "searched": bool(request.GET),
+        },
+    )
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpResponse:
+    h = sc.household_or_404(s, household_id)
+    want_full = request.GET.get("full") == "1"
+    full = want_full and s.can(roles.FULL_VIEW_ROLES)
+    ip = client_ip(request)
+    record(
+        s.username,
+        "household.view_full" if full else "household.view",
+        "household",
+        h.household_id,
+        {"role": s.role, "path": request.path},
+        ip=ip,
+    )
+    members = list(h.members.all().order_by("id"))
+    results = list(TierResult.objects.filter(household=h).order_by("year", "quarter"))
+    yearly = [r for r in results if r.quarter is None]
+    latest = yearly[-1] if yearly else None
+    incomes = list(Income.objects.filter(household=h).order_by("year", "quarter"))
+    chart = {
+        "years": [r.year for r in yearly],
+        "series": [
+            {"name": label, "data": [float(getattr(r, key) or 0) for r in yearly]}
+            for key, label in stats.COMPONENTS
+        ],
+        "total": [float(r.per_capita_income or 0) for r in yearly],
+    }
+    alerts = list(sc.alerts(s).filter(household=h).order_by("-created_at").prefetch_related("transitions"))
+    objects = list(MonitoringObject.objects.filter(household=h).order_by("-included_on"))
+    pairing = Pairing.objects.filter(household=h, ended_on__isnull=True).select_related("cadre").first()
+    visits = list(VisitLog.objects.filter(household=h).select_related("cadre")[:50])
+    plan, plan_items = _plan(h.household_id)
+    reasons = [r for r in (latest.reasons.split("；") if latest and latest.reasons else []) if r]
+    return render(
+        request,
+        "web/household.html",
+        {
+            "h": h,
+            "members": members,
+            "full": full,
+            "can_full": s.can(roles.FULL_VIEW_ROLES),
+            "latest": latest,
+            "yearly": yearly,
+            "incomes": incomes,
+            "chart": chart,
+            "alerts": alerts,
+            "objects": objects,
+            "pairing": pairing,
+            "visits": visits,
+            "plan": plan,
+            "plan_items": plan_items,
+            "reasons": reasons,
+            "codes": CODES,
+            "can_visit": s.can(roles.VISIT_ROLES),
+            "toolbox_url": reverse("toolbox:household", args=[h.household_id])
+            if _mounted("toolbox:counties")
+            else "",
+        },
+    )
+
+
+def _plan(household_id: str) -> tuple[Any, list[Any]]:
+    """The household's latest 一户一策 plan from the toolbox, if plans have been generated."""
+    try:
+        from zengshou.toolbox.models import Plan
+    except ImportError:  # toolbox not installed: the page says no plan exists
+        return None, []
+    plan = Plan.objects.filter(household_id=household_id).order_by("-year").first()
+    if plan is None:
+        return None, []
+    return plan, list(plan.items.all().order_by("code", "id_number"))
+
+
+@page(roles.VISIT_ROLES)
+@require_http_methods(["GET", "POST"])
+def visit_new(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpResponse:
+    h = sc.household_or_404(s, household_id)
+    form = VisitForm(
+        request.POST or None, request.FILES or None, initial={"visited_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        visit = VisitLog(
+            household=h,
+            visited_on=d["visited_on"],
+            findings=d["findings"],
+            recorded_by=s.username,
+            cadre_id=s.cadre_id if s.role == Role.CADRE else None,
+        )
+        if d.get("photo"):
+            visit.photo.save(d["photo"].name, d["photo"], save=False)
+        visit.save()
+        record(
+            s.username,
+            "visit.add",
+            "household",
+            h.household_id,
+            {"visit": visit.pk, "visited_on": str(visit.visited_on), "photo": bool(visit.photo)},
+            ip=client_ip(request),
+        )
+        return redirect(reverse("web:household", args=[h.household_id]) + "#visits")
+    return render(request, "web/visit_form.html", {"h": h, "form": form})
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def visit_photo(request: HttpRequest, s: sc.Scope, visit_id: int) -> HttpResponseBase:
+    visit = sc.visit_or_404(s, visit_id)
+    if not visit.photo:
+        raise Http404("该走访记录没有照片")
+    record(
+        s.username, "visit.photo", "household", visit.household_id, {"visit": visit.pk}, ip=client_ip(request)
+    )
+    return FileResponse(visit.photo.open("rb"))
+
+
+# ---------------------------------------------------------------- monitoring objects
+
+
+@page(roles.HOUSEHOLD_ROLES)
+def monitoring(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    qs = sc.monitoring_objects(s).select_related("household", "household__village", "source_alert")
+    qs = qs.filter(risk_eliminated_on__isnull=(state != "eliminated")).order_by(
+        "-included_on", "household_id"
+    )
+    pg = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/monitoring.html",
+        {
+            "page": pg,
+            "state": state,
+            "can_eliminate": s.can(roles.ELIMINATE_ROLES),
+        },
+    )
+
+
+# ---------------------------------------------------------------- audit
+
+
+@page(roles.AUDIT_ROLES)
+def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    qs = AuditEvent.objects.all()
+    if form.is_valid():
+        d = form.cleaned_data
+        if d.get("username"):
+            qs = qs.filter(username=d["username"].strip())
+        if d.get("action"):
+            qs = qs.filter(action__startswith=d["action"].strip())
+        if d.get("object_id"):
+            qs = qs.filter(object_id=d["object_id"].strip())
+        tz = timezone.get_current_timezone()
+        if d.get("since"):
+            qs = qs.filter(at__gte=dt.datetime.combine(d["since"], dt.time.min, tzinfo=tz))
+        if d.get("until"):
+            qs = qs.filter(
+                at__lt=dt.datetime.combine(d["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            )
+    pg = Paginator(qs.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    record(
+        s.username,
+        "audit.search",
+        "audit",
+        "",
+        {k: v for k, v in request.GET.items() if k != "page"},
+        ip=client_ip(request),
+    )
+    return render(
+        request,
+        "web/audit.html",
+        {"form": form, "page": pg, "query": query.urlencode(), "actions": ACTION_LABELS},
+    )
+
+
+ACTION_LABELS = {
+    "login": "登录",
+    "logout": "退出",
+    "login.failed": "登录失败",
+    "login.throttled": "登录被限制",
+    "household.view": "查看农户（脱敏）",
+    "household.view_full": "查看农户完整信息",
+    "visit.add": "记录走访",
+    "visit.photo": "查看走访照片",
+    "export": "导出",
+    "export.download": "下载导出文件",
+    "export.personal": "导出（含个人信息）",
+    "import.upload": "上传文件",
+    "import.load": "导入数据",
+    "alert.verified": "核实预警",
+    "alert.included": "纳入监测",
+    "alert.dismissed": "排除预警",
+    "alert.closed": "关闭预警",
+    "monitoring.include": "纳入监测对象",
+    "monitoring.eliminate": "风险消除",
+    "api.household": "接口查看农户",
+    "api.household_full": "接口查看农户完整信息",
+    "audit.search": "查询审计",
+}
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    msg = (
+        str(exception)
+        if exception and str(exception) and "resolve" not in str(exception)
+        else "未找到您要的页面或记录。"
+    )
+    return render(request, "web/error.html", {"title": "未找到", "message": msg, "code": 404}, status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    msg = str(exception) if exception and str(exception) else "您没有权限进行此操作。"
+    return render(request, "web/error.html", {"title": "无权操作", "message": msg, "code": 403}, status=403)

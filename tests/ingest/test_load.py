@@ -1,0 +1,136 @@
+"""Loading into the registry: all or nothing, upsert by natural keys, areas, pairings, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ingest.conftest import Rows, write_folder, write_workbook
+from zengshou.ingest import ImportRejected, load
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    from zengshou.registry.models import Cadre, Household, Income, Member, Pairing
+
+    return {
+        "households": Household.objects.count(),
+        "members": Member.objects.count(),
+        "income": Income.objects.count(),
+        "cadres": Cadre.objects.count(),
+        "pairings": Pairing.objects.count(),
+    }
+
+
+def test_a_valid_file_is_written_and_villages_and_townships_are_created(folder: Path, rows: Rows) -> None:
+    from zengshou.registry.models import Area, Household, Income, Member, Pairing
+
+    summary = load(folder, username="clerk")
+    assert summary.counts["households"].inserted == 3
+    assert _counts() == {"households": 3, "members": 6, "income": 4, "cadres": 2, "pairings": 2}
+    village = Area.objects.get(code="640522101202")
+    assert (village.name, village.level, village.parent.name, village.parent.parent_id) == (
+        "新庄村",
+        "village",
+        "李旺镇",
+        "640522",
+    )
+    assert Member.objects.get(id_number=rows["家庭成员"][3]["证件号码"]).disability_grade == "三级"
+    assert str(Income.objects.get(household_id="H001", year=2025, quarter=1).wage) == "9000.50"
+    assert Household.objects.get(household_id="H003").phone == ""
+    assert set(Pairing.objects.filter(ended_on__isnull=True).values_list("cadre_id", "household_id")) == {
+        ("C01", "H001"),
+        ("C01", "H003"),
+    }
+    assert "家庭成员" in str(summary)
+
+
+def test_importing_the_same_file_twice_changes_nothing(folder: Path) -> None:
+    from zengshou.registry.models import AuditEvent
+
+    load(folder)
+    events = AuditEvent.objects.count()
+    again = load(folder)
+    assert all(c.inserted == 0 and c.updated == 0 for c in again.counts.values())
+    assert again.counts["members"].unchanged == 6
+    assert _counts()["members"] == 6
+    assert AuditEvent.objects.count() == events + 1  # only the import's own summary event
+
+
+def test_a_later_file_updates_changed_rows_and_audits_them(tmp_path: Path, rows: Rows) -> None:
+    from zengshou.registry.models import AuditEvent, Household, Member, Pairing
+
+    load(write_folder(tmp_path / "v1", rows))
+    rows["家庭"][0]["牛存栏(头)"] = "5"
+    rows["家庭成员"][0]["与户主关系"] = "配偶"  # the head hands over to his wife
+    rows["家庭成员"][1]["与户主关系"] = "户主"
+    rows["收入"].append({**rows["收入"][1], "季度": "2", "工资性收入": "18000.00"})
+    rows["帮扶干部"][0]["现帮扶户编号"] = "H001"
+    rows["帮扶干部"][1]["现帮扶户编号"] = "H003"
+    summary = load(write_folder(tmp_path / "v2", rows), username="clerk2")
+    assert (summary.counts["households"].updated, summary.counts["households"].unchanged) == (1, 2)
+    assert summary.counts["members"].updated == 2
+    assert summary.counts["income"].inserted == 1
+    assert Household.objects.get(household_id="H001").cattle == 5
+    assert (
+        Member.objects.get(household_id="H001", relation="户主").id_number == rows["家庭成员"][1]["证件号码"]
+    )
+    assert Member.objects.filter(household_id="H001", relation="户主").count() == 1
+    assert summary.pairings_opened == 1 and summary.pairings_closed == 1
+    assert Pairing.objects.get(household_id="H003", ended_on__isnull=True).cadre_id == "C02"
+    change = AuditEvent.objects.get(action="import.update", object_type="households", object_id="H001")
+    assert change.username == "clerk2"
+    assert change.detail["changed"] == {"cattle": [3, 5]}
+
+
+def test_a_file_with_any_error_writes_nothing(tmp_path: Path, rows: Rows) -> None:
+    rows["收入"][3]["季度"] = "7"
+    with pytest.raises(ImportRejected) as info:
+        load(write_folder(tmp_path / "in", rows))
+    assert [(e.table, e.row, e.column) for e in info.value.errors] == [("收入", 5, "季度")]
+    assert _counts() == {"households": 0, "members": 0, "income": 0, "cadres": 0, "pairings": 0}
+
+
+def test_an_id_number_stored_for_another_household_is_rejected(tmp_path: Path, rows: Rows) -> None:
+    load(write_folder(tmp_path / "v1", rows))
+    later = {
+        "家庭": [dict(rows["家庭"][0], 户编号="H010")],
+        "家庭成员": [dict(rows["家庭成员"][0], 户编号="H010")],
+    }
+    with pytest.raises(ImportRejected) as info:
+        load(write_folder(tmp_path / "v2", later))
+    e = info.value.errors[0]
+    assert (e.table, e.row, e.column) == ("家庭成员", 2, "证件号码")
+    assert "H001" in e.message_zh
+    assert _counts()["households"] == 3
+
+
+def test_a_village_unknown_to_the_registry_and_the_file_is_an_error(tmp_path: Path, rows: Rows) -> None:
+    del rows["村"]
+    rows["帮扶干部"] = rows["帮扶干部"]
+    with pytest.raises(ImportRejected) as info:
+        load(write_folder(tmp_path / "in", rows))
+    assert {(e.table, e.row, e.column) for e in info.value.errors} == {
+        ("家庭", 2, "行政区划代码"),
+        ("家庭", 3, "行政区划代码"),
+        ("家庭", 4, "行政区划代码"),
+    }
+
+
+def test_members_and_income_alone_update_stored_households(tmp_path: Path, rows: Rows) -> None:
+    load(write_folder(tmp_path / "v1", rows))
+    only_income = {"收入": [dict(rows["收入"][0], 年度="2025", 季度="")]}
+    summary = load(write_folder(tmp_path / "v2", only_income))
+    assert summary.counts["income"].inserted == 1
+    unknown = {"收入": [dict(rows["收入"][0], 户编号="H404")]}
+    with pytest.raises(ImportRejected):
+        load(write_folder(tmp_path / "v3", unknown))
+
+
+def test_workbook_import_matches_csv_import(tmp_path: Path, rows: Rows) -> None:
+    summary = load(write_workbook(tmp_path / "in.xlsx", rows))
+    assert summary.counts["members"].inserted == 6
+    again = load(write_folder(tmp_path / "csv", rows))
+    assert sum(c.updated + c.inserted for c in again.counts.values()) == 0

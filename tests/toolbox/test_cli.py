@@ -1,0 +1,96 @@
+"""The toolbox commands over the database: explain, whatif, toolbox show/check, plan generate/show/set/cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import make_id
+from zengshou.cli import app
+
+pytestmark = pytest.mark.django_db
+runner = CliRunner()
+
+
+@pytest.fixture
+def region(village):
+    from zengshou.registry.models import Household, Income, Member
+
+    incomes = [3000, 9000, 15000, 22000, 40000]
+    for n, per_capita in enumerate(incomes, start=1):
+        h = Household.objects.create(
+            household_id=f"HY{n:03d}",
+            village=village,
+            household_type="脱贫户" if n <= 2 else "一般农户",
+            housing_safe=True,
+            water_safe=True,
+            idle_courtyard=n == 1,
+            courtyard_willing=n == 1,
+        )
+        Member.objects.create(
+            household=h,
+            name=f"户主{n}",
+            id_number=make_id(n),
+            relation="户主",
+            health="健康",
+            labour="普通劳动力",
+            medical_insured=True,
+        )
+        Member.objects.create(
+            household=h,
+            name=f"配偶{n}",
+            id_number=make_id(100 + n, dt.date(1950, 1, 1), male=False),
+            relation="配偶",
+            health="患有大病",
+            labour="丧失劳动力",
+            medical_insured=True,
+        )
+        Income.objects.create(household=h, year=2025, wage=per_capita * 2)
+    return village
+
+
+def _ok(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_explain_whatif_and_plans_from_the_database(region) -> None:
+    out = _ok(["explain", "HY001", "--year", "2025"])
+    assert "L02 适用" in out and "金额 2000 元" in out
+    assert "L06 适用" in out  # a seriously ill spouse and one labourer
+    assert "L11（640522********" in out
+    assert "✔ L10" not in out  # blank 残疾等级 in the registry is no disability
+    out = _ok(["whatif", "--set", "L02.amount=3000", "--year", "2025"])
+    assert "L02" in out and "1,000" in out and "海原县" in out
+    out = _ok(["plan", "generate", "--year", "2025", "--user", "县管理员"])
+    assert "新计划" in out
+    out = _ok(["plan", "show", "HY001", "--year", "2025"])
+    assert "L02" in out and "拟定" in out and "预计年增收" in out
+    from zengshou.toolbox.models import PlanItem
+
+    item = PlanItem.objects.get(plan__household_id="HY001", code="L02")
+    out = _ok(["plan", "set", str(item.id), "agreed", "--date", "2025-03-01"])
+    assert "已与农户商定" in out
+    bad = runner.invoke(app, ["plan", "set", str(item.id), "delivered", "--date", "2025-04-01"])
+    assert bad.exit_code == 2 and "需要佐证" in bad.output
+    out = _ok(["plan", "cost", "--year", "2025", "--by", "code"])
+    assert "L02" in out and "2,000" in out
+
+
+def test_toolbox_show_and_check(tmp_path: Path) -> None:
+    out = _ok(["toolbox", "show", "--county", "640522", "--date", "2025-06-01"])
+    assert "L02.amount = 2000 元/户" in out and "区级" in out
+    bad = tmp_path / "640522.yaml"
+    bad.write_text(
+        "county: '640522'\nparams:\n  L02.amount: {values: [{from: 2025-01-01, value: 3000}]}\n"
+        "  L99.x: {values: [{from: 2025-01-01, value: 1}]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["toolbox", "check", str(bad)])
+    assert result.exit_code == 2 and "L99.x" in result.output
+    result = runner.invoke(app, ["toolbox", "show", "--county", "123456"])
+    assert result.exit_code == 2 and "不是宁夏" in result.output

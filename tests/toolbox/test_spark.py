@@ -1,0 +1,76 @@
+"""One definition, two runners: the Spark runner gives the polars runner's measures and amounts.
+
+Runs only where pyspark (and Java) are installed; see docs/toolbox.md for how it was run.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.toolbox import casebook
+from zengshou import toolbox
+from zengshou.toolbox import county
+
+pyspark = pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("zengshou-toolbox-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def _all_cases() -> list[dict]:
+    cases = []
+    for name in sorted(p.name for p in casebook.CASES_DIR.glob("*.yaml")):
+        cases.extend(casebook.load(name)["cases"])
+    return cases
+
+
+def _key(frame: pl.DataFrame) -> list[tuple]:
+    cols = ["household_id", "code", "id_number", "amount", "units", "reason"]
+    return sorted(frame.select(cols).rows(), key=str)
+
+
+def test_spark_runner_matches_polars_on_every_case_table(spark) -> None:
+    from zengshou.toolbox.spark import evaluate_spark
+
+    pop, q = casebook.population(_all_cases(), 2025)
+    expected = toolbox.evaluate(pop, q, 2025)
+    got = evaluate_spark(spark, pop, q, 2025)
+    assert expected.height > 100
+    assert _key(got) == _key(expected)
+
+
+def test_spark_runner_honours_county_toolboxes(spark) -> None:
+    from zengshou.toolbox.spark import evaluate_spark
+
+    tb = county.load_file(county.TOOLBOX_DIR / "examples" / "640522.yaml")
+    cases = [
+        {
+            "household": {
+                "行政区划代码": v,
+                "闲置庭院房屋棚圈": "是",
+                "庭院经济意愿": "是",
+                "牛存栏(头)": 4,
+                "五等份组": g,
+            }
+        }
+        for v in ("640522100201", "640324100201")
+        for g in ("低收入组", "中间偏下收入组")
+    ]
+    pop, q = casebook.population(cases, 2026)
+    expected = toolbox.evaluate(pop, q, 2026, county_toolboxes={"640522": tb})
+    got = evaluate_spark(spark, pop, q, 2026, county_toolboxes={"640522": tb})
+    assert _key(got) == _key(expected)
+    assert {"X640522-01", "L02"} <= set(got["code"].to_list())
