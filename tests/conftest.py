@@ -17,5 +17,13 @@ def village(db):
     return Area.objects.create(code="640522100201", name="山门村", level="village", parent=township)
 
 
+@pytest.fixture
+def areas_db(transactional_db):
+    """A database that commits (for CLI commands), with Ningxia's areas that a flush before it removed."""
+    from zengshou.registry.areas import ensure_loaded
+
+    ensure_loaded()
+
+
 def make_id(seq: int, born: dt.date = dt.date(1980, 5, 17), male: bool = True, area: str = "640522") -> str:
     return idnumber.make(area, born, seq, male)

@@ -119,6 +119,17 @@ def test_a_village_unknown_to_the_registry_and_the_file_is_an_error(tmp_path: Pa
     }
 
 
+def test_a_village_of_an_unknown_county_is_an_error_not_a_crash(tmp_path: Path, rows: Rows) -> None:
+    code = rows["村"][0]["行政区划代码"]
+    rows["村"][0]["行政区划代码"] = "649999" + code[6:]
+    with pytest.raises(ImportRejected) as info:
+        load(write_folder(tmp_path / "in", rows))
+    bad = [e for e in info.value.errors if e.table == "村"]
+    assert [(e.row, e.column) for e in bad] == [(2, "行政区划代码")]
+    assert "649999" in bad[0].message_zh
+    assert _counts()["households"] == 0
+
+
 def test_members_and_income_alone_update_stored_households(tmp_path: Path, rows: Rows) -> None:
     load(write_folder(tmp_path / "v1", rows))
     only_income = {"收入": [dict(rows["收入"][0], 年度="2025", 季度="")]}

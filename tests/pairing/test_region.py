@@ -20,17 +20,6 @@ def region():
     return synth.generate(600, [YEAR - 1, YEAR], seed=4)
 
 
-def _areas() -> None:
-    """A transactional test empties every table, the migrated areas too: put them back."""
-    from zengshou.registry.areas import ningxia
-    from zengshou.registry.models import Area
-
-    for row in ningxia():
-        Area.objects.get_or_create(
-            code=row.code, defaults={"name": row.name, "level": row.level, "parent_id": row.parent}
-        )
-
-
 def test_region_pairing_is_feasible_and_keeps_existing_pairs(region) -> None:
     pop = region.population
     batch = run_batch(pop, YEAR)
@@ -59,10 +48,8 @@ def _with_current(cadres: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     return cadres.drop("current_households").join(current, on="cadre_id", how="left")
 
 
-def test_cli_pair_confirm_writes_pairs_and_audit(transactional_db, tmp_path, region) -> None:
+def test_cli_pair_confirm_writes_pairs_and_audit(areas_db, tmp_path, region) -> None:
     from zengshou.ingest import load
-
-    _areas()
     from zengshou.registry.models import AuditEvent, Pairing
 
     synth.write(region, tmp_path / "in", "csv")

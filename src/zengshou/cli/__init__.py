@@ -17,7 +17,18 @@ app = typer.Typer(
 )
 
 #: Modules of ``zengshou.cli`` that add commands to :data:`app`; a part adds its own name here.
-COMMAND_MODULES = ("core", "synth", "ingest", "pipeline", "toolbox", "model", "web", "demo", "pairing", "assess")
+COMMAND_MODULES = (
+    "core",
+    "synth",
+    "ingest",
+    "pipeline",
+    "toolbox",
+    "model",
+    "web",
+    "demo",
+    "pairing",
+    "assess",
+)
 
 
 def _version(value: bool) -> None:

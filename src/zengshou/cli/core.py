@@ -17,6 +17,9 @@ def migrate(verbose: bool = False) -> None:
 
     setup_django()
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    from zengshou.registry.areas import ensure_loaded
+
+    ensure_loaded()
 
 
 def table_counts() -> dict[str, int]:

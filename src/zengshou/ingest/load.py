@@ -118,7 +118,21 @@ def _database_checks(result: ReadResult) -> list[Problem]:
     villages = _stored("SELECT code FROM registry_area WHERE level = 'village'", {"village_code": pl.Utf8})
     known_villages = set(villages["village_code"].to_list())
     if "villages" in fr:
-        known_villages |= set(fr["villages"]["village_code"].drop_nulls().to_list())
+        counties = _stored("SELECT code FROM registry_area WHERE level = 'county'", {"code": pl.Utf8})
+        vil = fr["villages"].filter(pl.col("village_code").is_not_null())
+        orphan = vil.filter(~pl.col("village_code").str.slice(0, 6).is_in(counties["code"].implode()))
+        for row, code in orphan.select(ROW, "village_code").iter_rows():
+            errors.append(
+                _problem(
+                    ix.VILLAGES,
+                    row,
+                    "行政区划代码",
+                    code,
+                    f"前 6 位 {code[:6]} 不是系统中的县区代码",
+                    f"the first 6 digits {code[:6]} are not a county known to the system",
+                )
+            )
+        known_villages |= set(vil.join(orphan, on="village_code", how="anti")["village_code"].to_list())
     stored_hh = set(
         _stored("SELECT household_id FROM registry_household", {"household_id": pl.Utf8})[
             "household_id"

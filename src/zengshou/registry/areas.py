@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ningxia_areas.csv"
 REGION_CODE = "640000"
@@ -26,6 +27,23 @@ def ningxia() -> tuple[AreaRow, ...]:
         return tuple(
             AreaRow(r["code"], r["name"], r["level"], r["parent"] or None) for r in csv.DictReader(f)
         )
+
+
+def ensure_loaded(area_model: Any = None) -> int:
+    """Put back any of Ningxia's region, cities and counties missing from the database; returns how many.
+
+    The migration loads them once, but a database emptied by hand (or by a test's flush) loses them,
+    and every township and village hangs below a county.
+    """
+    if area_model is None:
+        from zengshou.registry.models import Area as area_model
+    present = set(
+        area_model.objects.filter(code__in=[r.code for r in ningxia()]).values_list("code", flat=True)
+    )
+    missing = [r for r in ningxia() if r.code not in present]
+    for row in missing:
+        area_model.objects.create(code=row.code, name=row.name, level=row.level, parent_id=row.parent)
+    return len(missing)
 
 
 def counties() -> list[AreaRow]:

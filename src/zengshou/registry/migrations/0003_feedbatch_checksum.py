@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_ningxia_areas'),
+        ("registry", "0002_ningxia_areas"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedbatch',
-            name='checksum',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=64, verbose_name='文件校验和'),
+            model_name="feedbatch",
+            name="checksum",
+            field=models.CharField(
+                blank=True, db_index=True, default="", max_length=64, verbose_name="文件校验和"
+            ),
         ),
     ]
