@@ -86,12 +86,36 @@ def _risk_model(year: int) -> str:
     return f"模型 {model.version}：预警 {warned.height:,d} 户，新存 {counts['alerts_new']:,d}"
 
 
+def _tier_history(years: range) -> str:
+    """Accounts and tiers of the earlier years, stored without their alerts.
+
+    A county that has used the system for years holds each year's tier results (the dashboard's and
+    the household page's income trends read them); a demo region loaded at once has only its income
+    rows, and raising years-old alerts would bury this year's queue.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from zengshou.monitor.feeds import population_from_database
+    from zengshou.monitor.store import store_tiers
+    from zengshou.pipeline import run_batch
+
+    stored = 0
+    for y in years:
+        result = run_batch(population_from_database(None, years=(y - 1, y)), y)
+        with transaction.atomic():
+            stored += store_tiers(result, "demo", timezone.now())
+    return f"{len(years)} 年分层结果 {stored:,d} 条 / tier results of earlier years"
+
+
 def _batch_steps(year: int) -> list[tuple[str, Callable[[], Any]]]:
     """The batch parts over the database, in the order a county office would run them."""
     from zengshou.cli.toolbox import plan_generate
     from zengshou.pipeline import run_database
 
+    history = range(DEMO_YEARS[0] + 1, year)
     return [
+        (f"往年收入核算与分层 {history[0]}–{history[-1]} 年 / earlier years", lambda: _tier_history(history)),
         (f"收入核算、分层、预警、帮扶措施 {year} 年 / pipeline", lambda: run_database(year, username="demo")),
         (f"一户一策帮扶计划 {year} 年 / plans", lambda: plan_generate(year=year, area=None, user="demo")),
         (f"风险模型 {DEMO_YEARS[0]}–{year - 1} 训练、{year} 年评分 / risk model", lambda: _risk_model(year)),
