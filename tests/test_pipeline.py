@@ -44,7 +44,10 @@ def test_result_tables_have_the_specs_columns() -> None:
     area = alerts.filter(pl.col("户编号").is_null()).row(0, named=True)
     assert area["预警代码"] == "M03k" and area["说明"].startswith("【640522100201】")
     # the toolbox registers its stage too (zengshou.pipeline.STAGE_MODULES)
-    assert set(result.timings) == {"accounts", "alerts", "tiers", "measures"}
+    assert list(result.timings) == ["accounts", "alerts", "tiers", "measures", "pairing"]
+    # an input without cadres gives an empty 结对 table with the spec's columns, not every household
+    assert list(tables["结对"].columns) == list(ix.RESULT_TABLES["结对"])
+    assert tables["结对"].height == 0
 
 
 def test_a_stage_and_its_table_can_be_added() -> None:
@@ -68,12 +71,12 @@ def test_a_stage_and_its_table_can_be_added() -> None:
 def test_write_files_csv_with_bom_and_one_workbook(tmp_path) -> None:
     result = run_batch(_small().population(), 2024)
     paths = write_files(result, tmp_path)
-    assert {p.name for p in paths} == {"分层结果.csv", "预警.csv", "帮扶措施.csv", "结果.xlsx"}
+    assert {p.name for p in paths} == {"分层结果.csv", "预警.csv", "帮扶措施.csv", "结对.csv", "结果.xlsx"}
     raw = (tmp_path / "分层结果.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").splitlines()[0] == ",".join(ix.RESULT_TABLES["分层结果"])
     sheets = pl.read_excel(tmp_path / "结果.xlsx", sheet_id=0)
-    assert set(sheets) == {"分层结果", "预警", "帮扶措施"}
+    assert set(sheets) == {"分层结果", "预警", "帮扶措施", "结对"}
     assert sheets["分层结果"].height == 3
 
 
@@ -246,6 +249,38 @@ def test_cli_run_on_a_generated_region(tmp_path) -> None:
     persons = tiers.group_by("五等份组").agg(pl.col("家庭人口").sum())
     assert persons.height == 5
     assert persons["家庭人口"].max() - persons["家庭人口"].min() <= tiers["家庭人口"].max() * 2
+    _check_pairing_table(tmp_path / "out", region.population, tiers)
+
+
+def _check_pairing_table(out, pop, tiers: pl.DataFrame) -> None:
+    """S02 on the written 结对.csv, checked against the input, the 分层结果 and the M04 alerts."""
+    pairs = pl.read_csv(out / "结对.csv", infer_schema=False)
+    assert pairs.columns == list(ix.RESULT_TABLES["结对"])
+    assert set(pl.read_excel(out / "结果.xlsx", sheet_id=0)) >= {"结对"}
+    households = pop.households.select("household_id", "household_type", "village_code")
+    # every household of the low-income plan's scope (脱贫户/监测对象 in 低收入组) has a row, no other
+    scope = tiers.filter(pl.col("五等份组") == "低收入组").join(
+        households.filter(pl.col("household_type").is_in(["脱贫户", *ix.MONITORING_TYPES])),
+        left_on="户编号",
+        right_on="household_id",
+    )
+    assert pairs.height > 0 and set(pairs["户编号"]) == set(scope["户编号"])
+    paired = pairs.filter(pl.col("干部编号").is_not_null())
+    assert paired.height > pairs.height // 2  # the generated region has cadres for most
+    cadres = pop.cadres.select("cadre_id", "rank", "county_code")
+    rows = paired.join(cadres, left_on="干部编号", right_on="cadre_id").join(
+        households, left_on="户编号", right_on="household_id"
+    )
+    assert rows.height == paired.height  # every cadre named is one of the input's
+    assert (rows["干部职级"] == rows["rank"]).all()
+    assert (rows["village_code"].str.slice(0, 6) == rows["county_code"]).all()  # own county
+    assert paired.group_by("干部编号").len()["len"].max() <= 5  # at most 5 households per cadre
+    alerts = pl.read_csv(out / "预警.csv", infer_schema=False)
+    fell = set(alerts.filter(pl.col("预警代码") == "M04")["户编号"].drop_nulls())
+    falling = rows.filter(pl.col("户编号").is_in(list(fell)))
+    assert falling.height > 0
+    assert (falling["干部职级"] == "县处级以上").all()
+    assert falling["干部编号"].n_unique() == falling.height  # one-to-one
 
 
 def test_run_database_returns_figures_a_report_can_print(registry) -> None:

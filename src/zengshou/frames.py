@@ -140,11 +140,13 @@ def from_database(area_code: str | None = None, years: Iterable[int] | None = No
         [prefix],
         schema(ix.VILLAGES),
     )
-    county_prefix = (area_code or "")[:6] + "%"
+    # Cadres work in their county (S02): a township or village reads its county's cadres, a city or
+    # the region those of all its counties.
+    cadre_prefix = code_prefix(area_code[:6]) + "%" if area_code else "%"
     cadre_rows = _query_frame(
         "SELECT c.cadre_id, c.name, c.unit, c.rank, c.county_code FROM registry_cadre c "
         "WHERE c.county_code LIKE %s ORDER BY c.cadre_id",
-        [county_prefix if area_code and len(area_code) >= 6 else prefix],
+        [cadre_prefix],
         {k: v for k, v in schema(ix.CADRES).items() if k != "current_households"},
     )
     pairs = _query_frame(

@@ -20,7 +20,7 @@ from zengshou.frames import Population
 from zengshou.params import ParameterSet
 
 #: Parts that add stages and result tables by importing themselves; loaded on the first run.
-STAGE_MODULES: list[str] = ["zengshou.toolbox.stage"]
+STAGE_MODULES: list[str] = ["zengshou.toolbox.stage", "zengshou.pairing.stage"]
 
 #: The parameter files every run layers, in order (data/params/<name>.yaml).
 SHIPPED_PARAMS: list[str] = ["monitoring", "tiers"]

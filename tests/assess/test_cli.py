@@ -24,6 +24,11 @@ def test_assess_and_report_on_the_database(areas_db, tmp_path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert "640000 宁夏回族自治区" in r.output and "约谈提醒（S01）" in r.output
+    # M04 against the national-average parameter (monitoring.yaml, 10% from 2023), for every area
+    assert r.output.count("不增反降人数占比全国平均（参数） 10.0%") == r.output.count(
+        "不增反降人数占比高于全国平均"
+    )
+    assert "不增反降人数占比与全国平均之差 " in r.output and "个百分点" in r.output
     assert (tmp_path / "a.csv").exists()
     r = runner.invoke(
         app,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -104,3 +106,69 @@ def test_database_counts_roll_up() -> None:
     f = indicators(pop, accounts, tiers, alerts, prev, counts)
     r = f.filter(pl.col("level") == "region").row(0, named=True)
     assert (r["open_alerts"], r["measures_planned"], r["measures_delivered"]) == (5, 9, 3)
+
+
+def test_fall_share_against_the_national_average() -> None:
+    pop, accounts, tiers, alerts, prev = region()
+    f = indicators(pop, accounts, tiers, alerts, prev, fell_share_national=0.3)
+    rows = {r["area_code"]: r for r in f.iter_rows(named=True)}
+    # A: 50% of its scope persons fell, 20 points above a national 30%; B: none fell; the region: 30%
+    assert rows[A]["fell_share_national"] == 0.3
+    assert rows[A]["fell_share_vs_national"] == pytest.approx(0.2)
+    assert rows[A]["fell_share_above_national"] is True
+    assert rows[B]["fell_share_vs_national"] == pytest.approx(-0.3)
+    assert rows[B]["fell_share_above_national"] is False
+    # level with the national figure is not below it, which is what the plan asks for
+    assert rows["640000"]["fell_share_above_national"] is True
+    # without the parameter the comparison is missing (无数据), not invented
+    g = indicators(pop, accounts, tiers, alerts, prev)
+    assert g["fell_share_vs_national"].null_count() == g.height
+    assert g["fell_share_above_national"].null_count() == g.height
+
+
+def test_income_trend_by_year_and_area() -> None:
+    from tests.income.build import Builder
+    from zengshou.assess.indicators import income_trend
+
+    b = Builder()
+    b.household("H1", 2, {2023: 10000, 2024: 12000, 2025: 9000})  # 脱贫户 (the Builder's default)
+    b.household("H2", 1, {2024: 6000, 2025: 8000}, household_type="监测对象-边缘易致贫户")
+    b.household("H3", 3, {2024: 30000, 2025: 30000}, household_type="一般农户")
+    t = income_trend(b.population(), [2023, 2024, 2025])
+    county = t.filter(pl.col("level") == "county")
+    assert county["year"].to_list() == [2023, 2024, 2025]
+    # per capita: H1's income over 2 persons; 监测对象 H2 alone, no 监测对象 with a 2023 row
+    assert county["tuopin_income"].to_list() == [5000, 6000, 4500]
+    assert county["monitoring_income"].to_list() == [None, 6000, 8000]
+    assert set(t["level"]) == {"county", "city", "region"}
+
+
+def test_action_list_names_fell_unpaired_and_open_first_level_alerts_masked() -> None:
+    from zengshou.assess.indicators import FELL_UNPAIRED, OPEN_LEVEL1, action_list
+    from zengshou.registry.idnumber import make
+
+    pop, accounts, tiers, _, _ = region()
+    members = conform(
+        pl.DataFrame(
+            {
+                "household_id": ["A1", "A3", "B2"],
+                "name": ["马福贵", "李强", "王丽"],
+                "id_number": [make("640522", dt.date(1970, 1, 2), i, True) for i in (1, 2, 3)],
+                "relation": ["户主", "户主", "户主"],
+            }
+        ),
+        ix.MEMBERS,
+    )
+    pop = Population(households=pop.households, members=members, cadres=pop.cadres)
+    level1 = pl.DataFrame({"household_id": ["B2", "A3", "A3"], "code": ["M05", "M04", "M05"]})
+    out = action_list(pop, accounts, tiers, level1)
+    rows = {r["household_id"]: r for r in out.iter_rows(named=True)}
+    # A1 fell but is paired (K1); A3 fell, unpaired, and has open 一级 alerts; B2 only the alert
+    assert list(rows) == ["A3", "B2"]
+    assert rows["A3"]["reason"] == f"{FELL_UNPAIRED}；{OPEN_LEVEL1}：M04、M05"
+    assert rows["B2"]["reason"] == f"{OPEN_LEVEL1}：M05"
+    assert rows["A3"]["head_name"] == "李*" and rows["B2"]["head_name"] == "王*"
+    assert (
+        rows["A3"]["head_id_number"].startswith("640522********") and len(rows["A3"]["head_id_number"]) == 18
+    )
+    assert "马福贵" not in str(out.to_dicts())

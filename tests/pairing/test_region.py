@@ -78,3 +78,38 @@ def test_pipeline_stage_gives_the_spec_table(region) -> None:
     table = pipeline_table(batch)
     assert table.columns == ["户编号", "干部编号", "干部职级"]
     assert table["干部编号"].null_count() < table.height
+
+
+@pytest.mark.parametrize(
+    ("area", "cadres"),
+    [
+        ("640000", ["C640402001", "C640522001"]),  # the region: every county's cadres
+        ("640500", ["C640522001"]),  # 中卫市: its counties' cadres (海原县), not 固原's
+        ("640522", ["C640522001"]),
+        ("640522100", ["C640522001"]),  # a township reads its county's cadres (S02: county-wide)
+        ("640522100201", ["C640522001"]),
+    ],
+)
+def test_region_and_city_areas_load_their_counties_cadres(world, area, cadres) -> None:
+    from zengshou.frames import from_database
+
+    pop = from_database(area)
+    assert sorted(pop.cadres["cadre_id"]) == cadres
+    current = dict(pop.cadres.select("cadre_id", "current_households").iter_rows())
+    assert current["C640522001"] == "6405221002010001"  # the open pair comes with the cadre
+
+
+def test_region_admin_proposal_pairs_with_the_counties_cadres(world, login) -> None:
+    # Before cadres were read for region and city areas, every household came out 未结对.
+    from zengshou.registry.models import Cadre
+
+    for county in ("640522", "640402"):
+        Cadre.objects.create(
+            cadre_id=f"S{county}001", name="县领导", unit="县人民政府", rank="县处级以上", county_id=county
+        )
+    page = login("region").post("/pairing/", {"action": "propose", "year": "2025"}).content.decode()
+    # Over the region only A1 is in the 低收入组; it fell in 2025, so it moves from its 乡科级 cadre
+    # to a 县处级以上 cadre of its own county (海原县), not of 原州区.
+    assert "范围内 1 户：结对 1 户" in page and "未结对 0 户" in page
+    assert "变更清单（1 户）" in page and "S640522001" in page and "S640402001" not in page
+    assert "干部不足" not in page

@@ -9,8 +9,16 @@ import polars as pl
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
-from zengshou.assess.indicators import DB_COLUMNS, Assessment, indicators, interviews, tier_counts
-from zengshou.params import ParameterSet
+from zengshou.assess.indicators import (
+    DB_COLUMNS,
+    Assessment,
+    action_list,
+    income_trend,
+    indicators,
+    interviews,
+    tier_counts,
+)
+from zengshou.params import ParameterError, ParameterSet
 
 QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 
@@ -22,7 +30,10 @@ def period(year: int, quarter: int) -> tuple[dt.date, dt.date]:
 
 
 def database_counts(year: int, quarter: int, area: str = "") -> pl.DataFrame:
-    """Per county: open alerts, inclusions and risk eliminations in the period, plan measures."""
+    """Per county: open alerts, inclusions and risk eliminations in the period, plan measures.
+
+    ``area`` is a code prefix (:func:`zengshou.registry.areas.code_prefix`), "" for everything.
+    """
     from zengshou.monitor.models import OPEN_STATUSES, Alert, MonitoringObject
     from zengshou.toolbox.models import PlanItem
 
@@ -56,9 +67,11 @@ def assess_database(
     """M06/S01 for a cumulative quarter: read the registry, run the pipeline for this and last year."""
     from zengshou.monitor.feeds import population_from_database
     from zengshou.pipeline import default_params, run_batch
+    from zengshou.registry.areas import code_prefix
 
     params = params or default_params()
     params.layer(ParameterSet.shipped("assess").params)
+    prefix = code_prefix(area) if area else ""  # the region or a city: all their counties
     pop = population_from_database(area, years=(year - 2, year - 1, year))
     if pop.households.height == 0:
         raise ValueError("数据库中没有农户数据（请先导入） / no households in the database")
@@ -71,8 +84,18 @@ def assess_database(
     same = pl.col("quarter").is_null() if q is None else pl.col("quarter") == q
     if pop.income.filter((pl.col("year") == year - 1) & same).height:
         prev_alerts = run_batch(pop, year - 1, q, params).alerts
+    try:
+        national: float | None = float(params.for_year("fell_share_national_average", year))
+    except ParameterError:  # no national figure for the year: the comparison shows 无数据
+        national = None
     figures = indicators(
-        pop, now.accounts, now.tiers, now.alerts, prev_alerts, database_counts(year, quarter, area or "")
+        pop,
+        now.accounts,
+        now.tiers,
+        now.alerts,
+        prev_alerts,
+        database_counts(year, quarter, prefix),
+        national,
     )
     from zengshou.assess.targets import load_targets, progress_frame, status
 
@@ -84,4 +107,20 @@ def assess_database(
         interviews(figures, params, year),
         tier_counts(now.accounts, now.tiers),
         targets,
+        trend=income_trend(pop, sorted(set(pop.income["year"].to_list())), q),
+        actions=action_list(pop, now.accounts, now.tiers, open_level1_alerts(year, prefix)),
     )
+
+
+def open_level1_alerts(year: int, area: str = "") -> pl.DataFrame:
+    """Household alerts of level 一级 raised for the year and still new or verified (household_id, code)."""
+    from zengshou.monitor.models import OPEN_STATUSES, Alert
+
+    rows = Alert.objects.filter(
+        year=year,
+        level="一级",
+        status__in=OPEN_STATUSES,
+        household__isnull=False,
+        area_code__startswith=area,
+    ).values_list("household_id", "code")
+    return pl.DataFrame(list(rows), schema={"household_id": pl.Utf8, "code": pl.Utf8}, orient="row")

@@ -12,6 +12,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -28,11 +29,19 @@ class ReportError(RuntimeError):
     """The report cannot be built (no such area in the assessment, no PDF renderer)."""
 
 
+#: Households listed in the report's section on households needing action.
+ACTION_ROWS = 50
+
+
 def fmt(key: str, value: object) -> str:
     """A figure as officials read it: yuan without decimals, shares as percent, 无数据 for missing."""
     if value is None:
         return NO_DATA
-    if key.endswith("_growth") or key in ("fell_share", "pairing_coverage"):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "fell_share_vs_national":
+        return f"{float(value) * 100:+.1f}个百分点"  # type: ignore[arg-type]
+    if key.endswith("_growth") or key in ("fell_share", "fell_share_national", "pairing_coverage"):
         return f"{float(value):.1%}"  # type: ignore[arg-type]
     if key.endswith("_income"):
         return f"{float(value):,.0f}"  # type: ignore[arg-type]
@@ -45,6 +54,9 @@ SUMMARY_KEYS = (
     "monitoring_income",
     "monitoring_income_growth",
     "fell_share",
+    "fell_share_national",
+    "fell_share_vs_national",
+    "fell_share_above_national",
     "under_line",
     "under_line_change",
     "pairing_coverage",
@@ -69,8 +81,33 @@ def _area_rows(a: Assessment, area: str) -> tuple[dict[str, object], pl.DataFram
     return row.row(0, named=True), ranking, called
 
 
+def national_line(a: Assessment) -> float | None:
+    """The national-average fall share the assessment compared with (M04), if it had one."""
+    if "fell_share_national" not in a.figures.columns:
+        return None
+    values = a.figures["fell_share_national"].drop_nulls()
+    return float(values[0]) if values.len() else None
+
+
+def above_national(a: Assessment, area: str) -> str:
+    """A sentence: how many of the area's counties have a fall share at or above the national average."""
+    _, ranking, _ = _area_rows(a, area)
+    national = national_line(a)
+    if national is None:
+        return "本期无全国平均水平参数，未作比较。"
+    compared = ranking.filter(pl.col("fell_share").is_not_null())
+    above = compared.filter(pl.col("fell_share") >= national)
+    names = "、".join(n or c for n, c in zip(above["area_name"], above["area_code"], strict=True))
+    head = (
+        f"全国平均水平为{national:.1%}（参数 fell_share_national_average）。"
+        f"{compared.height}个有数据的县区中，{above.height}个县区低收入组收入“不增反降”人数占比"
+        "高于（含等于）全国平均水平"
+    )
+    return f"{head}：{names}。" if above.height else f"{head}。"
+
+
 def charts(a: Assessment, area: str) -> dict[str, bytes]:
-    """PNG charts: per-capita income and growth by county, falls by county against the national line."""
+    """PNG charts: income by county, income trend, falls by county against the national line, tiers, targets."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -100,12 +137,37 @@ def charts(a: Assessment, area: str) -> dict[str, bytes]:
     ax.legend()
     save(fig, "income")
 
+    trend = a.trend.filter(pl.col("area_code") == area).sort("year") if a.trend is not None else None
+    if trend is not None and trend.height:
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        years = trend["year"].to_list()
+        for key, label in (("tuopin_income", "脱贫人口"), ("monitoring_income", "监测对象")):
+            values = trend[key].to_list()
+            ax.plot(years, [v if v is not None else float("nan") for v in values], marker="o", label=label)
+            for yr, v in zip(years, values, strict=True):
+                if v is not None:
+                    ax.annotate(f"{v:,.0f}", (yr, v), textcoords="offset points", xytext=(0, 6), ha="center")
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_ylabel("人均纯收入（元）")
+        period = "全年" if a.quarter == 4 else f"第{a.quarter}季度累计"
+        ax.set_title(f"人均纯收入变化趋势（各年{period}）")
+        ax.legend()
+        save(fig, "trend")
+
     fig, ax = plt.subplots(figsize=(8, 3.6))
     shares = [v * 100 if v is not None else 0 for v in ranking["fell_share"].to_list()]
-    ax.bar(list(x), shares, color="#c0504d")
+    national = national_line(a)
+    colours = [
+        "#c0504d" if national is not None and v is not None and v >= national else "#9bbb59"
+        for v in ranking["fell_share"].to_list()
+    ]
+    ax.bar(list(x), shares, color=colours)
+    if national is not None:
+        ax.axhline(national * 100, color="k", linestyle="--", linewidth=1, label=f"全国平均 {national:.1%}")
+        ax.legend()
     ax.set_xticks(list(x), names, rotation=45, ha="right")
     ax.set_ylabel("%")
-    ax.set_title("低收入组收入“不增反降”人数占比（按县区）")
+    ax.set_title("低收入组收入“不增反降”人数占比（按县区，红色为高于全国平均）")
     save(fig, "falls")
 
     if a.tiers is not None and a.tiers.height:
@@ -165,6 +227,36 @@ RANK_KEYS = (
 )
 
 
+NUMERALS = "一二三四五六七八九十"
+ACTION_HEADERS = ("户编号", "村（行政区划代码）", "户主", "户主证件号码", "人均纯收入(元)", "原因")
+
+
+def actions(a: Assessment, area: str) -> tuple[list[tuple[str, ...]], int]:
+    """The area's households needing action as table rows (at most :data:`ACTION_ROWS`), and how many in all."""
+    if a.actions is None:
+        return [], 0
+    mine = a.actions.filter(pl.col("village_code").str.starts_with(code_prefix(area)))
+    rows: list[tuple[str, ...]] = [
+        (
+            str(r["household_id"]),
+            r["village_code"] or "",
+            r["head_name"] or "",
+            r["head_id_number"] or "",
+            fmt("per_capita_income", r["per_capita_income"]),
+            str(r["reason"]),
+        )
+        for r in mine.head(ACTION_ROWS).iter_rows(named=True)
+    ]
+    return rows, mine.height
+
+
+def _actions_note(shown: int, total: int) -> str:
+    if total == 0:
+        return "无收入“不增反降”而未结对、或一级预警未处置的农户。"
+    more = f"，列出前{shown}户" if total > shown else ""
+    return f"共{total}户{more}（户主姓名、证件号码已脱敏）。"
+
+
 def write_docx(a: Assessment, area: str, path: Path) -> Path:
     """The report as an editable Word document."""
     from docx import Document
@@ -172,69 +264,91 @@ def write_docx(a: Assessment, area: str, path: Path) -> Path:
     from docx.shared import Cm
 
     title, summary, ranking, called = _sections(a, area)
+    numbers = iter(NUMERALS)
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = FONT_FAMILY  # type: ignore[attr-defined]
     style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT_FAMILY)  # type: ignore[attr-defined]
+
+    def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        t = doc.add_table(rows=1, cols=len(headers))
+        t.style = "Table Grid"
+        for i, h in enumerate(headers):
+            t.rows[0].cells[i].text = h
+        for row in rows:
+            cells = t.add_row().cells
+            for i, v in enumerate(row):
+                cells[i].text = v
+
     doc.add_heading(title, level=1)
-    doc.add_heading("一、主要指标", level=2)
-    t = doc.add_table(rows=1, cols=2)
-    t.style = "Table Grid"
-    t.rows[0].cells[0].text, t.rows[0].cells[1].text = "指标", "数值"
-    for k, v in summary:
-        c = t.add_row().cells
-        c[0].text, c[1].text = k, v
-    doc.add_heading("二、图表", level=2)
+    doc.add_heading(f"{next(numbers)}、主要指标", level=2)
+    table(["指标", "数值"], summary)
+    doc.add_paragraph(above_national(a, area))
+    doc.add_heading(f"{next(numbers)}、图表", level=2)
     for png in charts(a, area).values():
         doc.add_picture(io.BytesIO(png), width=Cm(16))
-    doc.add_heading("三、县区排名（按脱贫人口人均收入增幅）", level=2)
-    t = doc.add_table(rows=1, cols=2 + len(RANK_KEYS))
-    t.style = "Table Grid"
-    for i, h in enumerate(["名次", "县区", *(LABELS[k] for k in RANK_KEYS)]):
-        t.rows[0].cells[i].text = h
-    for r in ranking.iter_rows(named=True):
-        cells = t.add_row().cells
-        cells[0].text, cells[1].text = str(r["名次"]), r["area_name"] or r["area_code"]
-        for i, k in enumerate(RANK_KEYS):
-            cells[2 + i].text = fmt(k, r[k])
-    doc.add_heading("四、需约谈提醒的县区（S01）", level=2)
+    doc.add_heading(f"{next(numbers)}、县区排名（按脱贫人口人均收入增幅）", level=2)
+    table(
+        ["名次", "县区", *(LABELS[k] for k in RANK_KEYS)],
+        [
+            [str(r["名次"]), r["area_name"] or r["area_code"], *(fmt(k, r[k]) for k in RANK_KEYS)]
+            for r in ranking.iter_rows(named=True)
+        ],
+    )
+    doc.add_heading(f"{next(numbers)}、需约谈提醒的县区（S01）", level=2)
     if called.height == 0:
         doc.add_paragraph("无低于全区平均水平的县区。")
     for r in called.iter_rows(named=True):
         doc.add_paragraph(
             f"{r['area_name'] or r['area_code']}：低于全区平均的指标为{r['worse']}", style="List Bullet"
         )
+    if a.actions is not None:
+        rows, total = actions(a, area)
+        doc.add_heading(f"{next(numbers)}、需重点关注的农户", level=2)
+        doc.add_paragraph(_actions_note(len(rows), total))
+        if rows:
+            table(ACTION_HEADERS, rows)
     if a.targets is not None:
-        doc.add_heading("五、目标任务进度", level=2)
-        t = doc.add_table(rows=1, cols=5)
-        t.style = "Table Grid"
-        for i, h in enumerate(["目标", "目标值", "累计完成", "时间进度", "状态"]):
-            t.rows[0].cells[i].text = h
-        for r in a.targets.iter_rows(named=True):
-            cells = t.add_row().cells
-            cells[0].text = r["target_id"]
-            cells[1].text = f"{r['value']:,.0f}{r['unit']}"
-            cells[2].text = NO_DATA if r["done"] is None else f"{r['done']:,.0f}"
-            cells[3].text = f"{r['expected_share']:.0%}"
-            cells[4].text = r["status"]
+        doc.add_heading(f"{next(numbers)}、目标任务进度", level=2)
+        table(
+            ["目标", "目标值", "累计完成", "时间进度", "状态"],
+            [
+                [
+                    r["target_id"],
+                    f"{r['value']:,.0f}{r['unit']}",
+                    NO_DATA if r["done"] is None else f"{r['done']:,.0f}",
+                    f"{r['expected_share']:.0%}",
+                    r["status"],
+                ]
+                for r in a.targets.iter_rows(named=True)
+            ],
+        )
     doc.save(str(path))
     return path
+
+
+def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], css: str = "") -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f'<table class="{css}"><tr>{head}</tr>{body}</table>'
 
 
 def to_html(a: Assessment, area: str) -> str:
     """The report as one self-contained HTML page (charts inline), for the PDF and the browser."""
     title, summary, ranking, called = _sections(a, area)
     e = html.escape
+    numbers = iter(NUMERALS)
     imgs = "".join(
         f'<img src="data:image/png;base64,{base64.b64encode(p).decode()}" style="width:100%">'
         for p in charts(a, area).values()
     )
-    rank_rows = "".join(
-        "<tr>"
-        + f"<td>{r['名次']}</td><td>{e(r['area_name'] or r['area_code'])}</td>"
-        + "".join(f"<td>{fmt(k, r[k])}</td>" for k in RANK_KEYS)
-        + "</tr>"
-        for r in ranking.iter_rows(named=True)
+    ranking_table = _html_table(
+        ["名次", "县区", *(LABELS[k] for k in RANK_KEYS)],
+        [
+            [str(r["名次"]), r["area_name"] or r["area_code"], *(fmt(k, r[k]) for k in RANK_KEYS)]
+            for r in ranking.iter_rows(named=True)
+        ],
     )
     called_rows = (
         "".join(
@@ -243,34 +357,47 @@ def to_html(a: Assessment, area: str) -> str:
         )
         or "<li>无低于全区平均水平的县区。</li>"
     )
+    parts = [
+        f"<h1>{e(title)}</h1>",
+        f"<h2>{next(numbers)}、主要指标</h2>{_html_table(['指标', '数值'], summary)}",
+        f"<p>{e(above_national(a, area))}</p>",
+        f"<h2>{next(numbers)}、图表</h2>{imgs}",
+        f"<h2>{next(numbers)}、县区排名（按脱贫人口人均收入增幅）</h2>{ranking_table}",
+        f"<h2>{next(numbers)}、需约谈提醒的县区（S01）</h2><ul>{called_rows}</ul>",
+    ]
+    if a.actions is not None:
+        rows, total = actions(a, area)
+        parts.append(
+            f"<h2>{next(numbers)}、需重点关注的农户</h2><p>{e(_actions_note(len(rows), total))}</p>"
+            + (_html_table(ACTION_HEADERS, rows, "small") if rows else "")
+        )
+    if a.targets is not None:
+        parts.append(f"<h2>{next(numbers)}、目标任务进度</h2>{_targets_html(a)}")
     return f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{e(title)}</title>
 <style>
 @font-face {{ font-family: "ZS CJK"; src: url("file://{CJK_FONT}"); }}
 body {{ font-family: "ZS CJK", "{FONT_FAMILY}", sans-serif; font-size: 11pt; margin: 1.5cm; }}
 table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #888; padding: 2px 6px; white-space: nowrap; }}
+table.small {{ font-size: 8.5pt; }} table.small td:last-child {{ white-space: normal; }}
 </style>
-<h1>{e(title)}</h1>
-<h2>一、主要指标</h2><table><tr><th>指标</th><th>数值</th></tr>
-{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in summary)}</table>
-<h2>二、图表</h2>{imgs}
-<h2>三、县区排名（按脱贫人口人均收入增幅）</h2><table><tr><th>名次</th><th>县区</th>
-{"".join(f"<th>{e(LABELS[k])}</th>" for k in RANK_KEYS)}</tr>{rank_rows}</table>
-<h2>四、需约谈提醒的县区（S01）</h2><ul>{called_rows}</ul>{_targets_html(a)}</html>"""
+{"".join(parts)}</html>"""
 
 
 def _targets_html(a: Assessment) -> str:
     if a.targets is None:
         return ""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(r['target_id'])}</td><td>{r['value']:,.0f}{e(r['unit'])}</td>"
-        f"<td>{NO_DATA if r['done'] is None else format(r['done'], ',.0f')}</td>"
-        f"<td>{r['expected_share']:.0%}</td><td>{e(r['status'])}</td></tr>"
-        for r in a.targets.iter_rows(named=True)
-    )
-    return (
-        "<h2>五、目标任务进度</h2><table><tr><th>目标</th><th>目标值</th><th>累计完成</th>"
-        f"<th>时间进度</th><th>状态</th></tr>{rows}</table>"
+    return _html_table(
+        ["目标", "目标值", "累计完成", "时间进度", "状态"],
+        [
+            [
+                r["target_id"],
+                f"{r['value']:,.0f}{r['unit']}",
+                NO_DATA if r["done"] is None else format(r["done"], ",.0f"),
+                f"{r['expected_share']:.0%}",
+                r["status"],
+            ]
+            for r in a.targets.iter_rows(named=True)
+        ],
     )
 
 
@@ -314,4 +441,14 @@ def write_report(a: Assessment, area: str, path: Path) -> Path:
     raise ReportError(f"报告格式应为 .docx 或 .pdf：{path} / report must be .docx or .pdf")
 
 
-__all__ = ["ReportError", "charts", "to_html", "write_docx", "write_pdf", "write_report"]
+__all__ = [
+    "ReportError",
+    "above_national",
+    "actions",
+    "charts",
+    "national_line",
+    "to_html",
+    "write_docx",
+    "write_pdf",
+    "write_report",
+]

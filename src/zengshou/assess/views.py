@@ -16,14 +16,31 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from zengshou.assess.indicators import LABELS
+from zengshou.registry.areas import code_prefix
 from zengshou.registry.audit import record
-from zengshou.web import roles
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
 from zengshou.web.roles import Role
 
+#: Users of an area, who see its quarterly analysis (M06/S01) and download its report.
+ASSESS_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE})
+#: Users who follow the plans' targets: the areas and the departments responsible for them.
+TARGET_ROLES = ASSESS_ROLES | {Role.DEPARTMENT}
 #: Users who report progress on the plans' targets: departments and the region.
 PROGRESS_ROLES = frozenset({Role.DEPARTMENT, Role.REGION_ADMIN})
+#: Shown to township and village users, whose figures are their county's (S01 assesses counties).
+COUNTY_NOTE = "本县考核（乡镇/村用户显示所在县）"
+
+
+def assessed_area(s: sc.Scope) -> tuple[str, str]:
+    """The area whose figures the user sees, and a note when it is not his own.
+
+    Figures exist for counties, cities and the region only (S01 assesses counties); a township or
+    village user sees the county his area belongs to.
+    """
+    if s.area_level in ("township", "village"):
+        return s.area_code[:6], COUNTY_NOTE
+    return s.area_code, ""
 
 
 def _period(request: HttpRequest) -> tuple[int, int]:
@@ -37,27 +54,27 @@ def _period(request: HttpRequest) -> tuple[int, int]:
     return year, min(max(quarter, 1), 4)
 
 
-@page(roles.HOUSEHOLD_ROLES)
+@page(ASSESS_ROLES)
 def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.assess.database import assess_database
     from zengshou.assess.report import SUMMARY_KEYS, fmt
 
     year, q = _period(request)
+    area, note = assessed_area(s)
+    prefix = code_prefix(area)
     rows: list[dict[str, object]] = []
     called: list[dict[str, object]] = []
     error = ""
     try:
         a = assess_database(year, q)
-        mine = a.figures.filter(pl.col("area_code").str.starts_with(s.prefix)).sort(
+        mine = a.figures.filter(pl.col("area_code").str.starts_with(prefix)).sort(
             ["level", "area_code"], descending=[True, False]
         )
         rows = [
             {"code": r["area_code"], "name": r["area_name"], "cells": [fmt(k, r[k]) for k in SUMMARY_KEYS]}
             for r in mine.iter_rows(named=True)
         ]
-        called = list(
-            a.interviews.filter(pl.col("area_code").str.starts_with(s.prefix)).iter_rows(named=True)
-        )
+        called = list(a.interviews.filter(pl.col("area_code").str.starts_with(prefix)).iter_rows(named=True))
     except ValueError as exc:
         error = str(exc)
     return render(
@@ -70,21 +87,23 @@ def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "rows": rows,
             "called": called,
             "error": error,
+            "note": note,
         },
     )
 
 
-@page(roles.HOUSEHOLD_ROLES)
+@page(ASSESS_ROLES)
 def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
     from zengshou.assess.database import assess_database
     from zengshou.assess.report import ReportError, write_report
 
     year, q = _period(request)
+    area, _ = assessed_area(s)
     fmt_ = "pdf" if request.GET.get("format") == "pdf" else "docx"
     try:
         a = assess_database(year, q)
-        tmp = Path(tempfile.mkdtemp()) / f"{s.area_code}-{year}Q{q}.{fmt_}"
-        write_report(a, s.area_code, tmp)
+        tmp = Path(tempfile.mkdtemp()) / f"{area}-{year}Q{q}.{fmt_}"
+        write_report(a, area, tmp)
     except (ValueError, ReportError) as exc:
         messages.error(request, str(exc))
         return redirect(f"{request.path.rsplit('report', 1)[0]}?year={year}&quarter={q}")
@@ -92,15 +111,16 @@ def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
         s.username,
         "report.download",
         "area",
-        s.area_code,
-        {"year": year, "quarter": q, "format": fmt_},
+        area,
+        {"year": year, "quarter": q, "format": fmt_, "user_area": s.area_code},
         ip=client_ip(request),
     )
-    name = f"{s.area_name}{year}年第{q}季度收入监测分析报告.{fmt_}"
+    names = a.figures.filter(pl.col("area_code") == area)["area_name"].to_list()
+    name = f"{(names[0] if names else None) or s.area_name}{year}年第{q}季度收入监测分析报告.{fmt_}"
     return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
 
 
-@page(roles.ALL)
+@page(TARGET_ROLES)
 def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.assess.targets import TargetError, load_targets, progress_frame, record_progress, status
 

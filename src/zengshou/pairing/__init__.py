@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import polars as pl
@@ -9,12 +10,14 @@ import polars as pl
 from zengshou import interchange as ix
 from zengshou.frames import Population
 from zengshou.pairing.solver import MAX_HOUSEHOLDS, PairingInputError, PairingResult, solve
+from zengshou.params import ParameterError, ParameterSet
 
 __all__ = [
     "PairingInputError",
     "PairingResult",
     "cadre_frame",
     "household_frame",
+    "max_households",
     "pair_population",
     "pairing_table",
     "pipeline_stage",
@@ -99,9 +102,41 @@ def pairing_table(result: PairingResult) -> pl.DataFrame:
     )
 
 
+#: The stage's frame when nothing is paired (the columns of ``PairingResult.pairs``).
+PAIRS_SCHEMA = {
+    "household_id": pl.Utf8,
+    "county_code": pl.Utf8,
+    "fell": pl.Boolean,
+    "per_capita_income": pl.Float64,
+    "previous_cadre_id": pl.Utf8,
+    "cadre_id": pl.Utf8,
+    "reason": pl.Utf8,
+    "rank": pl.Utf8,
+    "change": pl.Utf8,
+}
+
+
+def max_households(params: ParameterSet, year: int) -> int:
+    """S02's limit for ``year``: ``pairing_max_households`` of assess.yaml, or of the user's file."""
+    shipped = ParameterSet(dict(ParameterSet.shipped("assess").params))
+    shipped.layer({k: v for k, v in params.params.items() if k in shipped.params})
+    return int(shipped.for_year("pairing_max_households", year))
+
+
 def pipeline_stage(result: Any) -> pl.DataFrame:
-    """A stage for :func:`zengshou.pipeline.register_stage` (after "tiers"): the proposal's pairs frame."""
-    return pair_population(result.population, result.accounts, result.tiers).pairs
+    """S02 as the batch pipeline's "pairing" stage (:mod:`zengshou.pairing.stage`): the proposal's pairs.
+
+    An input without cadres (a file with no 帮扶干部 table) gives an empty frame at once: there is
+    nobody to pair with, and listing every household as unpaired would only say the file has none.
+    """
+    if result.population.cadres.height == 0:
+        return pl.DataFrame(schema=PAIRS_SCHEMA)
+    try:
+        cap = max_households(result.params, result.year)
+    except ParameterError as exc:  # a year before the plans: the other tables are still written
+        print(f"结对未计算 / pairing not computed: {exc}", file=sys.stderr)
+        return pl.DataFrame(schema=PAIRS_SCHEMA)
+    return pair_population(result.population, result.accounts, result.tiers, cap).pairs
 
 
 def pipeline_table(result: Any) -> pl.DataFrame:

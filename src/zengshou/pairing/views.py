@@ -16,8 +16,11 @@ from zengshou.web import scope as sc
 from zengshou.web.access import page
 from zengshou.web.roles import Role
 
-#: Users who propose and confirm pairings: the county (S02 "由县统筹安排") and the region.
-PAIRING_ROLES = frozenset({Role.COUNTY, Role.REGION_ADMIN})
+#: Users who propose and confirm pairings: the county (S02 "由县统筹安排"), and the city and the
+#: region for their counties (each county is solved on its own; cadres stay in their county).
+PAIRING_ROLES = frozenset({Role.COUNTY, Role.CITY, Role.REGION_ADMIN})
+#: A 帮扶干部 sees his own households.
+MINE_ROLES = frozenset({Role.CADRE})
 SESSION_KEY = "pairing_proposal"
 CHANGE_COLUMNS = ("household_id", "previous_cadre_id", "cadre_id", "rank", "fell", "change", "reason")
 
@@ -42,17 +45,21 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     context: dict[str, object] = {"year": default_year}
     if request.method == "POST":
         from zengshou.monitor.feeds import population_from_database
-        from zengshou.pairing import pair_population
-        from zengshou.params import ParameterSet
-        from zengshou.pipeline import run_batch
+        from zengshou.pairing import max_households, pair_population
+        from zengshou.pipeline import default_params, run_batch
 
-        year = int(request.POST.get("year") or default_year)
-        pop = population_from_database(s.area_code, years=(year - 1, year))
-        if pop.households.height == 0:
-            messages.error(request, "本区域没有农户数据 / no households")
+        try:
+            year = int(request.POST.get("year") or default_year)
+            pop = population_from_database(s.area_code, years=(year - 1, year))
+            if pop.households.height == 0:
+                messages.error(request, "本区域没有农户数据 / no households")
+                return redirect(request.path)
+            params = default_params()
+            batch = run_batch(pop, year, params=params)
+            cap = max_households(params, year)
+        except ValueError as exc:  # a year that is no number, or one before the plans' parameters
+            messages.error(request, f"无法生成方案：{exc}")
             return redirect(request.path)
-        batch = run_batch(pop, year)
-        cap = int(ParameterSet.shipped("assess").for_year("pairing_max_households", year))
         result = pair_population(pop, batch.accounts, batch.tiers, cap)
         changes = result.pairs.filter(pl.col("change").is_in(["新结对", "调整"])).select(
             [pl.col(c).cast(pl.Utf8) for c in CHANGE_COLUMNS]
@@ -68,7 +75,7 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     return render(request, "pairing/proposal.html", context)
 
 
-@page(frozenset({Role.CADRE}))
+@page(MINE_ROLES)
 def mine(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.registry.models import Pairing
 

@@ -52,10 +52,31 @@ def nav(s: Scope) -> list[tuple[str, str, str]]:
         ]
     if s.can(roles.HOUSEHOLD_ROLES) and _mounted("toolbox:counties"):
         items.append(("toolbox:counties", "政策工具箱", "策"))
+    items += _part_entries(s)
     if s.can(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES):
         items.append(("web:imports", "导入导出", "⇅"))
     if s.can(roles.AUDIT_ROLES):
         items.append(("web:audit", "审计", "审"))
+    return items
+
+
+def _part_entries(s: Scope) -> list[tuple[str, str, str]]:
+    """Pairing (S02) and assessment (M06, S01) pages, for the roles each page itself admits."""
+    items: list[tuple[str, str, str]] = []
+    if _mounted("pairing:proposal"):
+        from zengshou.pairing.views import MINE_ROLES, PAIRING_ROLES
+
+        if s.can(PAIRING_ROLES):
+            items.append(("pairing:proposal", "结对帮扶", "结"))
+        if s.can(MINE_ROLES):
+            items.append(("pairing:mine", "我的结对户", "结"))
+    if _mounted("assess:quarter"):
+        from zengshou.assess.views import ASSESS_ROLES, TARGET_ROLES
+
+        if s.can(ASSESS_ROLES):
+            items.append(("assess:quarter", "季度分析", "析"))
+        if s.can(TARGET_ROLES):
+            items.append(("assess:targets", "目标任务", "标"))
     return items
 
 
