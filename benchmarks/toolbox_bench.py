@@ -1,6 +1,7 @@
 """Toolbox benchmark: facts, every measure, what-if and one explanation on a synthetic region.
 
     .venv/bin/python benchmarks/toolbox_bench.py [--households 1000000] [--seed 7]
+    .venv/bin/python benchmarks/toolbox_bench.py --from-database   # the registry (e.g. after make demo)
 
 With ``--synth`` the region comes from ``zengshou.synth.generate`` and the tiers from the
 pipeline (income accounting, alerts, C01–C03); otherwise a population is built with numpy in a few
@@ -163,7 +164,15 @@ def main() -> None:
         default=0,
         help="also store plans of this many households in the configured database (ZENGSHOU_HOME / DATABASE_URL)",
     )
+    ap.add_argument(
+        "--from-database",
+        action="store_true",
+        help="only time reading the configured database as the toolbox commands do, then stop",
+    )
     args = ap.parse_args()
+    if args.from_database:
+        _bench_database(args.year)
+        return
     from zengshou import toolbox
     from zengshou.toolbox import engine
 
@@ -214,6 +223,34 @@ def main() -> None:
     print(f"what-if 2: L01a lost {l01a['lost']:,d} households")
     if args.plans:
         _bench_plans(pop, q, args.year, args.plans)
+    print(f"峰值内存 / peak RSS: {_peak_mb():,.0f} MB")
+
+
+def _bench_database(year: int) -> None:
+    """Reading the registry with its feeds: every year of income, the two years a run needs, one village."""
+    from zengshou import setup_django
+    from zengshou.cli.core import migrate
+
+    setup_django()
+    migrate()
+    from zengshou.monitor.feeds import population_from_database
+
+    for label, area, years in (
+        ("全部年度 / every year", None, None),
+        (f"{year - 1}–{year}（whatif, plan generate）", None, (year - 1, year)),
+    ):
+        t0 = time.perf_counter()
+        pop = population_from_database(area, years)
+        print(
+            f"读库 {label}: {pop.households.height:,d} 户 {pop.income.height:,d} 收入行 {time.perf_counter() - t0:.2f} s"
+        )
+    if pop.households.height:
+        village = pop.households["village_code"][0]
+        t0 = time.perf_counter()
+        one = population_from_database(village, (year,))
+        print(
+            f"读库 一个村 {village}（explain）: {one.households.height:,d} 户 {time.perf_counter() - t0:.2f} s"
+        )
     print(f"峰值内存 / peak RSS: {_peak_mb():,.0f} MB")
 
 

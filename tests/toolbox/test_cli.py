@@ -86,11 +86,87 @@ def test_toolbox_show_and_check(tmp_path: Path) -> None:
     assert "L02.amount = 2000 元/户" in out and "区级" in out
     bad = tmp_path / "640522.yaml"
     bad.write_text(
-        "county: '640522'\nparams:\n  L02.amount: {values: [{from: 2025-01-01, value: 3000}]}\n"
-        "  L99.x: {values: [{from: 2025-01-01, value: 1}]}\n",
+        "county: '640522'\nparams:\n  L02.amount: {source: 县文件, values: [{from: 2025-01-01, value: 3000}]}\n"
+        "  L99.x: {source: 县文件, values: [{from: 2025-01-01, value: 1}]}\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["toolbox", "check", str(bad)])
     assert result.exit_code == 2 and "L99.x" in result.output
     result = runner.invoke(app, ["toolbox", "show", "--county", "123456"])
     assert result.exit_code == 2 and "不是宁夏" in result.output
+    uncited = tmp_path / "uncited.yaml"
+    uncited.write_text(
+        "county: '640522'\nparams:\n  L02.amount:\n    values: [{from: 2025-01-01, value: 3000}]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["toolbox", "check", str(uncited)])
+    assert result.exit_code == 2 and "第 3 行: 参数 L02.amount 没有写明依据" in result.output
+
+
+def test_explain_reads_only_the_households_village_when_its_tier_is_stored(region, monkeypatch) -> None:
+    from zengshou.monitor import feeds
+    from zengshou.registry.models import Area, Household, Member
+    from zengshou.tiers.models import TierResult
+
+    other = Area.objects.create(code="640522100202", name="别村", level="village", parent_id="640522100")
+    h = Household.objects.create(
+        household_id="HY900", village=other, household_type="脱贫户", housing_safe=True, water_safe=True
+    )
+    Member.objects.create(
+        household=h,
+        name="户主",
+        id_number=make_id(900),
+        relation="户主",
+        health="健康",
+        labour="普通劳动力",
+        medical_insured=True,
+    )
+    for hid, quintile, tier in (("HY001", "低收入组", "风险防范户"), ("HY900", "低收入组", "风险防范户")):
+        TierResult.objects.create(
+            household_id=hid,
+            year=2025,
+            size=2,
+            quintile=quintile,
+            tier=tier,
+            computed_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        )
+    calls: list[tuple[object, object]] = []
+    real = feeds.population_from_database
+
+    def spy(area=None, years=None):
+        calls.append((area, tuple(years) if years is not None else None))
+        return real(area, years)
+
+    monkeypatch.setattr(feeds, "population_from_database", spy)
+    out = _ok(["explain", "HY900", "--year", "2025", "--applicable"])
+    assert calls == [("640522100202", (2025,))]  # its village and the year's income only
+    assert "✔ L00" in out and "✔ L11" in out
+    out = _ok(["explain", "HY001", "--year", "2025"])
+    assert calls[-1] == ("640522100201", (2025,)) and "L02 适用" in out
+    missing = runner.invoke(app, ["explain", "NOBODY", "--year", "2025"])
+    assert missing.exit_code == 1 and "户编号 NOBODY 不存在" in missing.output
+
+
+def test_explain_without_stored_tiers_ranks_the_whole_region(region, monkeypatch) -> None:
+    from zengshou.monitor import feeds
+
+    calls: list[tuple[object, object]] = []
+    real = feeds.population_from_database
+
+    def spy(area=None, years=None):
+        calls.append((area, tuple(years) if years is not None else None))
+        return real(area, years)
+
+    monkeypatch.setattr(feeds, "population_from_database", spy)
+    out = _ok(["explain", "HY001", "--year", "2025"])
+    assert calls == [(None, (2024, 2025))]  # C01 needs every person; the run needs the year before
+    assert "尚无分层结果" in out and "L02 适用" in out
+
+
+def test_whatif_names_valid_keys_and_warns_about_keys_no_rule_reads(region) -> None:
+    bad = runner.invoke(app, ["whatif", "--set", "L02.amout=3000", "--year", "2025"])
+    assert bad.exit_code == 2
+    assert "未定义参数 L02.amout" in bad.output and "L02.amount, L02.enabled" in bad.output
+    out = _ok(["whatif", "--set", "L11.cover=600000", "--set", "L05.broker_subsidy=300", "--year", "2025"])
+    assert "注意 / warning：没有规则读取 L11.cover" in out
+    assert "没有规则读取 L05.broker_subsidy" not in out  # T03 reads it for its amount

@@ -94,15 +94,61 @@ def test_show_lists_the_effective_toolbox_with_origins() -> None:
     ("text", "message"),
     [
         ("county: '999999'\n", "不是宁夏的县"),
-        ("county: '640522'\nparams:\n  L99.amount: {values: [{from: 2025-01-01, value: 1}]}\n", "L99.amount"),
+        (
+            "county: '640522'\nparams:\n  L99.amount: {source: 县文件, values: [{from: 2025-01-01, value: 1}]}\n",
+            "参数 L99.amount 不在区级工具箱中",
+        ),
         ("county: '640522'\nlocal_measures:\n  - {code: L02, title: x}\n", "以 X 开头"),
         (
             "county: '640522'\nlocal_measures:\n  - code: X1\n    conditions: [{fact: nonsense, op: '>=', value: 1}]\n",
             "未知事实 'nonsense'",
         ),
-        ("county: '640522'\nparams:\n  L02.amount: {values: [{from: soon, value: 1}]}\n", "L02.amount"),
+        (
+            "county: '640522'\nparams:\n  L02.amount: {source: 县文件, values: [{from: soon, value: 1}]}\n",
+            "L02.amount: 生效日期 'soon' 不是日期",
+        ),
     ],
 )
 def test_bad_toolbox_files_name_the_problem(text: str, message: str) -> None:
     with pytest.raises(county.ToolboxError, match=message):
         county.parse_text(text, "测试文件.yaml")
+
+
+def test_every_override_cites_its_source_or_the_file_is_rejected_at_its_line() -> None:
+    text = (
+        "county: '640522'\n"
+        "params:\n"
+        "  L02.amount:\n"
+        "    source: 海原县庭院经济实施方案\n"
+        "    values: [{from: 2026-01-01, value: 3000}]\n"
+        "  L13a.enabled:\n"
+        "    values: [{from: 2025-01-01, value: false}]\n"
+    )
+    with pytest.raises(county.ToolboxError) as err:
+        county.parse_text(text, "640522.yaml")
+    message = str(err.value)
+    assert message.startswith("640522.yaml 第 6 行: 参数 L13a.enabled 没有写明依据")
+    assert "640522.yaml:6: override 'L13a.enabled' needs a source" in message
+    blank = text.replace(
+        "    values: [{from: 2025-01-01, value: false}]",
+        "    source: ' '\n    values: [{from: 2025-01-01, value: false}]",
+    )
+    with pytest.raises(county.ToolboxError, match=r"第 6 行: 参数 L13a\.enabled"):
+        county.parse_text(blank, "640522.yaml")
+    # 依据 is the Chinese key for the same thing, and is what the toolbox shows as the source
+    cited = text.replace(
+        "    values: [{from: 2025-01-01, value: false}]",
+        "    依据: 海原县联农带农实施意见\n    values: [{from: 2025-01-01, value: false}]",
+    )
+    tb = county.parse_text(cited, "640522.yaml")
+    assert tb.params["L13a.enabled"].source == "海原县联农带农实施意见"
+    assert tb.params["L02.amount"].source == "海原县庭院经济实施方案"
+
+
+def test_shipped_county_files_cite_a_source_for_every_override() -> None:
+    files = sorted(Path(county.TOOLBOX_DIR).rglob("*.yaml"))
+    assert files  # at least the example
+    for path in files:
+        tb = county.load_file(path)
+        own = [k for k in tb.params if not (k.endswith(".enabled") and tb.is_local_key(k))]
+        assert own and all(tb.params[k].source.strip() for k in own), path

@@ -94,3 +94,21 @@ def test_plan_cost_by_county_department_and_measure() -> None:
     assert by_code["L02"] == 2000 and by_code["T17"] == 8000
     by_unit = {r["lead_unit"]: r["cost"] for r in plan_cost(2025, "unit").iter_rows(named=True)}
     assert by_unit["农业农村厅"] == 2000 and by_unit["残联"] == 8000 and by_unit["人社厅"] == 200
+
+
+def test_one_off_subsidies_are_costed_but_not_counted_as_yearly_income() -> None:
+    pop, q = casebook.population(
+        [
+            {"household": {"五等份组": "中间收入组"}, "members": [{}]},  # T10 training subsidy
+            {"members": [{"年龄": 22, "毕业年份": 2025, "创业年份": 2024}]},  # L08 start-up subsidy
+        ],
+        2025,
+    )
+    generate_plans(pop, q, 2025)
+    t10 = PlanItem.objects.get(plan__household_id="H-001", code="T10")
+    l08 = PlanItem.objects.get(plan__household_id="H-002", code="L08")
+    assert (t10.amount, t10.income_effect) == (500, None)
+    assert (l08.amount, l08.income_effect) == (10000, None)
+    by_code = {r["code"]: r for r in plan_cost(2025, "code").iter_rows(named=True)}
+    assert by_code["T10"]["cost"] == 500 and by_code["T10"]["income_effect"] == 0
+    assert by_code["L08"]["cost"] == 10000 and by_code["L08"]["income_effect"] == 0

@@ -54,8 +54,15 @@ def test_whatif_narrowing_loses_households_and_rejects_bad_input() -> None:
     result = toolbox.whatif(pop, q, 2025, {"L11.min_age": 50})
     m = {r["code"]: r for r in result.by_measure.iter_rows(named=True)}
     assert m["L11"]["lost"] == 2  # the 40- and 30-year-olds
-    with pytest.raises(ParameterError, match="unknown parameter"):
+    with pytest.raises(ParameterError, match="unknown parameter") as err:
         toolbox.whatif(pop, q, 2025, {"L99.amount": 1})
+    assert "没有 L99 这一措施" in str(err.value) and "L02" in str(err.value)
+    with pytest.raises(ParameterError, match="L11 的参数有 / valid keys of L11: ") as err:
+        toolbox.whatif(pop, q, 2025, {"L11.maxage": 70})
+    assert "L11.max_age" in str(err.value) and "L11.cover" in str(err.value)
+    # a family prefix names the keys its measures read (L04a and L04b share L04.max_spare_labourers)
+    with pytest.raises(ParameterError, match=r"L04\.max_spare_labourers"):
+        toolbox.whatif(pop, q, 2025, {"L04.spare": 1})
     with pytest.raises(ParameterError, match="类型不符"):
         toolbox.whatif(pop, q, 2025, {"L02.amount": "很多"})
 
@@ -121,3 +128,83 @@ def test_bad_inputs_say_what_is_wrong() -> None:
         toolbox.evaluate(pop, q, 2023)
     with pytest.raises(ValueError, match="缺少列"):
         toolbox.evaluate(pop, q.rename({"quintile": "group"}), 2025)
+
+
+def test_whatif_warns_about_keys_no_rule_reads() -> None:
+    pop, q = _pop()
+    result = toolbox.whatif(pop, q, 2025, {"L11.cover": 600000, "T10.one_off": "否", "L02.amount": 2500})
+    assert result.warnings == [
+        "没有规则读取 L11.cover：它只出现在措施说明文字中，适用户数和费用不变"
+        " / no rule reads L11.cover; it only appears in explanation texts",
+        "T10.one_off 只决定计划的预计年增收是否计入该金额，不改变适用户数和费用"
+        " / T10.one_off only affects the plans' income effect, not households or costs",
+    ]
+    m = {r["code"]: r for r in result.by_measure.iter_rows(named=True)}
+    assert m["L11"]["gained"] == m["L11"]["lost"] == 0 and m["L02"]["cost_change"] == 500
+    assert toolbox.whatif(pop, q, 2025, {"L02.amount": 2500}).warnings == []
+
+
+def test_t03_reads_the_broker_subsidy_and_months_of_l05() -> None:
+    """One source of truth: the 200 yuan / 6 months of 低收入组方案 二（五） serve T03 too."""
+    pop, q = casebook.population(
+        [{"members": [{"务工状况": "省外务工", "务工月数": 5}, {"务工状况": "省外务工", "务工月数": 8}]}],
+        2025,
+    )
+    result = toolbox.whatif(pop, q, 2025, {"L05.broker_subsidy": 300, "L05.min_months": 5})
+    t03 = result.by_measure.filter(pl.col("code") == "T03").row(0, named=True)
+    assert (t03["cost_before"], t03["cost_after"]) == (200, 600)
+    assert result.warnings == []
+    explained = [e.text for e in toolbox.explain("H-001", pop, q, 2025) if e.code == "L05"]
+    assert "按 200 元/人补贴中介（见 T03）" in explained[0]
+
+
+def test_one_off_amounts_are_costed_but_not_yearly_income() -> None:
+    pop, q = casebook.population(
+        [
+            {  # T10: an idle working-age labourer in a 巩固提升户 (training subsidy, paid once)
+                "household": {"五等份组": "中间收入组"},
+                "members": [{}],
+            },
+            {  # L08: a fresh graduate whose business has run a year (start-up subsidy, paid once); L02 yearly
+                "household": {"闲置庭院房屋棚圈": "是", "庭院经济意愿": "是"},
+                "members": [{"年龄": 22, "毕业年份": 2025, "创业年份": 2024}],
+            },
+        ],
+        2025,
+    )
+    full = engine.evaluate_full(pop, q, 2025)
+    rows = {r["code"]: r for r in full.iter_rows(named=True) if r["code"] in ("T10", "L08", "L02", "T17")}
+    assert rows["T10"]["amount"] == 500 and rows["T10"]["income_effect"] is None
+    assert rows["L08"]["amount"] == 10000 and rows["L08"]["income_effect"] is None
+    assert rows["L02"]["amount"] == 2000 and rows["L02"]["income_effect"] == 2000
+    # a parameter like any other: dated, and a county may say otherwise
+    ps = engine.shipped_params().with_value("T10.one_off", False, dt.date(2025, 1, 1))
+    again = engine.evaluate_full(pop, q, 2025, params=ps).filter(pl.col("code") == "T10")
+    assert again["income_effect"].to_list() == [500]
+
+
+def test_t14_counts_only_compulsory_school_age_dropouts_as_c03_does() -> None:
+    from zengshou.tiers.rules import guarantee_facts
+
+    pop, q = casebook.population(
+        [
+            {"members": [{}, {"年龄": 17, "在校生状况": "辍学"}]},
+            {"members": [{}, {"年龄": 15, "在校生状况": "辍学"}]},
+            {"household": {"住建房屋安全等级": "D"}},
+        ],
+        2025,
+    )
+    t14 = set(toolbox.evaluate(pop, q, 2025).filter(pl.col("code") == "T14")["household_id"].to_list())
+    c03 = set(guarantee_facts(pop, 2025, engine.shipped_params())["household_id"].to_list())
+    assert t14 == c03 == {"H-002", "H-003"}
+    # the ages are C03's parameter (tiers.yaml), so a what-if on it moves T14 too
+    result = toolbox.whatif(pop, q, 2025, {"compulsory_school_age": "6,17"})
+    assert result.changes == {"compulsory_school_age": [6, 17]}
+    assert result.by_measure.filter(pl.col("code") == "T14")["gained"].to_list() == [1]
+
+
+def test_render_formats_ranges_and_shares() -> None:
+    env = engine.make_env(None, 2025)
+    assert engine.render("{compulsory_school_age|range} 岁", env) == "6—16 岁"
+    assert engine.render("{T17.public_post_share|%}", env) == "10%"
+    assert engine.render("{scope.quintiles}", env) == "低收入组"

@@ -77,10 +77,17 @@ def test_county_user_saves_a_validated_version(client, village) -> None:
     page = client.get("/toolbox/county/640522/?date=2025-06-01")
     assert page.status_code == 200 and "L02.amount" in page.content.decode()
     bad = client.post(
-        "/toolbox/county/640522/", {"content": "county: '640522'\nparams:\n  L99.x: {value: 1}\n"}
+        "/toolbox/county/640522/",
+        {"content": "county: '640522'\nparams:\n  L99.x: {source: 县文件, value: 1}\n"},
     )
     assert "L99.x" in bad.content.decode() and CountyToolboxVersion.objects.count() == 0
-    good = "county: '640522'\nparams:\n  L02.amount: {values: [{from: 2025-01-01, value: 2500}]}\n"
+    uncited = "county: '640522'\nparams:\n  L02.amount: {values: [{from: 2025-01-01, value: 2500}]}\n"
+    html = client.post("/toolbox/county/640522/", {"content": uncited}).content.decode()
+    assert "第 3 行: 参数 L02.amount 没有写明依据" in html and CountyToolboxVersion.objects.count() == 0
+    good = (
+        "county: '640522'\nparams:\n"
+        "  L02.amount: {依据: 海原县庭院经济实施方案, values: [{from: 2025-01-01, value: 2500}]}\n"
+    )
     assert client.post("/toolbox/county/640522/", {"content": good, "note": "提高补贴"}).status_code == 302
     v = CountyToolboxVersion.objects.get()
     assert (v.version, v.created_by, v.note) == (1, "hy", "提高补贴")
@@ -127,6 +134,10 @@ def test_whatif_form_for_region_users(client, household) -> None:
     assert (
         "应写成" in client.post("/toolbox/whatif/", {"year": 2025, "changes": "L02.amount"}).content.decode()
     )
+    html = client.post("/toolbox/whatif/", {"year": 2025, "changes": "L02.amont=3000"}).content.decode()
+    assert "未定义参数 L02.amont" in html and "L02.amount, L02.enabled" in html
+    html = client.post("/toolbox/whatif/", {"year": 2025, "changes": "L11.cover=600000"}).content.decode()
+    assert "注意：没有规则读取 L11.cover" in html
     client.logout()
     _login(client, "clerk", "county", "640522")
     assert client.get("/toolbox/whatif/").status_code in (403, 404)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -19,7 +19,7 @@ app.add_typer(plan_app, name="plan")
 _INPUT_HELP = "交换格式工作簿或CSV文件夹（不给则读数据库） / workbook or CSV folder (default: the database)"
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
 
@@ -28,7 +28,9 @@ def _load(input: Path | None, year: int, area: str | None = None) -> tuple[Any, 
     """Population, quintile/tier frame and county toolboxes for ``year``.
 
     Tiers come from the stored results of ``zengshou pipeline`` for the year when present,
-    otherwise from running income accounting, alerts and classification now.
+    otherwise from running income accounting, alerts and classification now. From the database
+    only the income of ``year`` and the year before is read (what that run needs; the rules read
+    ``year`` alone), with the department feeds T14 reads.
     """
     from zengshou.cli.core import migrate
 
@@ -47,10 +49,10 @@ def _load(input: Path | None, year: int, area: str | None = None) -> tuple[Any, 
     else:
         from zengshou.monitor.feeds import population_from_database
 
-        pop = population_from_database(area)
+        pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
         _fail("没有农户数据（请先导入） / no households", 1)
-    tiers = _stored_tiers(year) if input is None else None
+    tiers = _stored_tiers(year, area) if input is None else None
     if tiers is None or tiers.height < pop.households.height:
         from zengshou.pipeline import run_batch
 
@@ -60,16 +62,45 @@ def _load(input: Path | None, year: int, area: str | None = None) -> tuple[Any, 
     return pop, tiers.select("household_id", "quintile", "tier"), effective_toolboxes()
 
 
-def _stored_tiers(year: int) -> Any:
+def _load_household(household_id: str, year: int) -> tuple[Any, Any, Any]:
+    """What ``explain`` needs for one household: its village's population and its stored tier.
+
+    Without a stored tier for the year the quintiles must be computed over the whole region
+    (C01 ranks every person), so it falls back to :func:`_load`.
+    """
+    from zengshou.cli.core import migrate
+
+    migrate()
+    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.models import Household
+    from zengshou.toolbox.county import effective_toolboxes
+
+    village = Household.objects.filter(household_id=household_id).values_list("village_id", flat=True).first()
+    if village is None:
+        _fail(f"户编号 {household_id} 不存在 / no household {household_id!r}", 1)
+    tiers = _stored_tiers(year, household_id=household_id)
+    if tiers is None:
+        typer.echo(
+            f"{year} 年尚无分层结果（zengshou pipeline --year {year}），现按全区数据计算五等份和层级"
+            " / no stored tiers: computing them over the whole region",
+            err=True,
+        )
+        return _load(None, year)
+    pop = population_from_database(str(village), years=(year,))
+    return pop, tiers, effective_toolboxes()
+
+
+def _stored_tiers(year: int, area: str | None = None, household_id: str | None = None) -> Any:
     import polars as pl
 
     from zengshou.tiers.models import TierResult
 
-    rows = list(
-        TierResult.objects.filter(year=year, quarter__isnull=True).values_list(
-            "household_id", "quintile", "tier"
-        )
-    )
+    qs = TierResult.objects.filter(year=year, quarter__isnull=True)
+    if household_id is not None:
+        qs = qs.filter(household_id=household_id)
+    elif area:
+        qs = qs.filter(household__village__code__startswith=area)
+    rows = list(qs.values_list("household_id", "quintile", "tier"))
     if not rows:
         return None
     return pl.DataFrame(rows, schema=["household_id", "quintile", "tier"], orient="row").with_columns(
@@ -89,7 +120,10 @@ def explain(
     """逐项说明每个措施为何适用或不适用 / why each measure applies to a household or not."""
     from zengshou.toolbox import explain as explain_fn
 
-    pop, tiers, toolboxes = _load(input, year)
+    if input is None:
+        pop, tiers, toolboxes = _load_household(household_id, year)
+    else:
+        pop, tiers, toolboxes = _load(input, year)
     try:
         explanations = explain_fn(household_id, pop, tiers, year, county_toolboxes=toolboxes)
     except KeyError as exc:
@@ -121,14 +155,22 @@ def whatif(
     """参数调整测算：各措施增减户数、各县费用变化 / what-if: households gained/lost, cost change by county."""
     from zengshou.params import ParameterError
     from zengshou.toolbox import whatif as whatif_fn
+    from zengshou.toolbox.definitions import MEASURES
+    from zengshou.toolbox.engine import check_keys, shipped_params
 
     changes = _parse_sets(set_)
+    try:  # before the population is read: a mistyped key fails at once
+        check_keys(shipped_params(), changes, MEASURES)
+    except ParameterError as exc:
+        _fail(str(exc))
     pop, tiers, toolboxes = _load(input, year)
     try:
         result = whatif_fn(pop, tiers, year, changes, county_toolboxes=toolboxes)
     except ParameterError as exc:
         _fail(str(exc))
     typer.echo(f"{year} 年测算：" + "，".join(f"{k} = {v}" for k, v in result.changes.items()))
+    for warning in result.warnings:
+        typer.secho(f"注意 / warning：{warning}", fg=typer.colors.YELLOW)
     typer.echo(f"{'措施':<8}{'原户数':>10}{'新户数':>10}{'新增':>8}{'减少':>8}{'费用变化(元)':>16}")
     for r in result.by_measure.filter(
         (result.by_measure["gained"] > 0)
@@ -185,7 +227,10 @@ def toolbox_show(
         for key, label, value, unit, origin in e.params:
             if key.endswith(".enabled"):
                 continue
-            shown = "、".join(map(str, value)) if isinstance(value, list) else value
+            if isinstance(value, bool):
+                shown: Any = "是" if value else "否"
+            else:
+                shown = "、".join(map(str, value)) if isinstance(value, list) else value
             typer.echo(f"    {key} = {shown}{unit and ' ' + unit}  {label}（{origin}）")
 
 

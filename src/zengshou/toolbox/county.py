@@ -9,7 +9,7 @@ the web app, which takes precedence)::
       L02.amount:
         source: 海原县庭院经济实施方案
         values: [{from: 2025-01-01, value: 3000}]
-      L13a.enabled: {values: [{from: 2025-01-01, value: false}]}
+      L13a.enabled: {依据: 海原县联农带农实施意见, values: [{from: 2025-01-01, value: false}]}
     local_measures:               # measures of the county's own, from the same building blocks
       - code: X640522-01
         title: 肉牛养殖贴息
@@ -22,7 +22,8 @@ the web app, which takes precedence)::
         amount: {param: X640522-01.amount}
 
 An override holds from its own dates; before them the region's values apply, so a county change
-in 2026 does not rewrite 2025.
+in 2026 does not rewrite 2025. Every entry under ``params`` cites the county's own document in
+``source`` (or ``依据``); a file without one is rejected with its line and key.
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def parse_text(text: str, origin: str, base: ParameterSet | None = None) -> Coun
     if county not in known:
         raise ToolboxError(f"{origin}: county {county!r} 不是宁夏的县（区）代码 / not a Ningxia county code")
     try:
-        params = parse(doc.get("params") or {}, origin)
+        params = parse(_with_sources(doc.get("params") or {}, text, origin), origin)
     except ParameterError as exc:
         raise ToolboxError(str(exc)) from exc
     measures = tuple(
@@ -249,6 +250,41 @@ def parse_text(text: str, origin: str, base: ParameterSet | None = None) -> Coun
                 if k not in params and k not in base.params:
                     raise ToolboxError(f"{origin}: {m.code} 引用了未定义参数 {k} / undefined parameter")
     return tb
+
+
+def _param_lines(text: str) -> dict[str, int]:
+    """The line (1-based) of each key under ``params:`` in the YAML text."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for k, v in root.value:
+        if k.value == "params" and isinstance(v, yaml.MappingNode):
+            return {str(pk.value): pk.start_mark.line + 1 for pk, _ in v.value}
+    return {}
+
+
+def _with_sources(raw: Any, text: str, origin: str) -> Mapping[str, Any]:
+    """The ``params`` mapping with ``依据`` read as ``source``; an entry citing nothing is an error."""
+    if not isinstance(raw, Mapping):
+        raise ToolboxError(f"{origin}: params 应为映射（参数=取值）/ params must be a mapping")
+    lines = _param_lines(text)
+    out: dict[str, Any] = {}
+    for key, spec in raw.items():
+        if isinstance(spec, Mapping):
+            source = str(spec.get("source") or spec.get("依据") or "").strip()
+            if not source:
+                line = lines.get(str(key))
+                at = f"{origin} 第 {line} 行" if line else origin
+                raise ToolboxError(
+                    f"{at}: 参数 {key} 没有写明依据（source 或 依据：本县文件名称、文号）"
+                    f" / {origin}:{line}: override {key!r} needs a source"
+                )
+            spec = {**spec, "source": source}
+        out[str(key)] = spec
+    return out
 
 
 def _params_of(e: Expr) -> set[str]:

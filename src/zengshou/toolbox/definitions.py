@@ -52,7 +52,7 @@ FACTS: dict[str, Fact] = _facts(
     ("elderly_in_difficulty", "特殊困难老年人", "人", "num"),
     ("children_without_carer", "缺少劳动力照料的未成年人", "人", "num"),
     ("over_age_workers", "超龄务工人员", "人", "num"),
-    ("dropouts", "辍学成员", "人", "num"),
+    ("dropouts", "义务教育阶段辍学成员", "人", "num"),
     ("uninsured", "未参加基本医疗保险成员", "人", "num"),
     ("arable_mu", "耕地面积", "亩", "num"),
     ("arable_idle_mu", "耕地未种植", "亩", "num"),
@@ -68,8 +68,11 @@ FACTS: dict[str, Fact] = _facts(
     ("has_production", "有生产经营（耕地、养殖或经营收入）", "", "bool"),
     ("dibao_household", "低保户", "", "bool"),
     ("assets_within_dibao_rules", "家庭财产符合低保条件", "", "bool"),
-    ("housing_safe", "住房安全", "", "bool"),
+    ("housing_safe", "住房安全（家庭信息）", "", "bool"),
+    ("housing_grade", "住建房屋安全鉴定等级", "", "text"),
+    ("housing_unsafe", "住房不安全（家庭信息或住建鉴定 C/D 级）", "", "bool"),
     ("water_safe", "饮水安全", "", "bool"),
+    ("water_unsafe", "饮水不安全", "", "bool"),
     ("collective_income_10k", "村集体经济年收入", "万元", "num"),
     ("is_monitoring_object", "监测对象", "", "bool"),
     # member
@@ -138,8 +141,19 @@ HOUSEHOLD_AGGREGATES: dict[str, Expr] = {
     "children": Agg("count", _age <= param("T16.child_max_age")),
     "carers": Agg("count", col("labourer") & col("working_age")),
     "over_age_workers": Agg("count", _in_work & (_age > param("def.working_age.max_male"))),
-    "dropouts": Agg("count", col("schooling") == "辍学"),
-    "uninsured": Agg("count", ~col("medical_insured").fill_null(False)),
+}
+
+#: T14's 三保障/饮水 facts per household, taken from C03 (``zengshou.tiers.rules.guarantee_facts``)
+#: so T14, C03 and the M03g/M03h alerts share one definition: dropouts of compulsory-school age
+#: (``compulsory_school_age``) from the member sheet or the 教育 feed; housing unsafe by the 家庭
+#: sheet or a 住建 grade C/D; water unsafe by the 家庭 sheet; members with 参加基本医疗保险 否.
+#: Both runners join them (``engine.guarantee_frame``); the value when a household has none is given.
+GUARANTEE_FACTS: dict[str, object] = {
+    "dropouts": 0,
+    "uninsured": 0,
+    "housing_unsafe": False,
+    "water_unsafe": False,
+    "housing_grade": "无鉴定记录",
 }
 
 #: Household facts derived after aggregation (household columns + aggregates).
@@ -184,7 +198,8 @@ class Measure:
     units: tuple[str, ...]
     conditions: tuple[Condition, ...]
     amount: Expr | None = None
-    #: True where the amount is money paid to the household (counted in its income effect).
+    #: True where the amount is money paid to the household: counted in its yearly income effect
+    #: unless the parameter ``<code>.one_off`` says it is paid once (T10, L08).
     to_household: bool = True
     amount_note: str = ""
     clause: str = ""
@@ -340,6 +355,7 @@ MEASURES: tuple[Measure, ...] = (
             (col("healthy_labourers") >= param("L05.min_healthy_labourers")) | col("zero_employment"),
             ("healthy_labourers", "zero_employment"),
         ),
+        amount_note="劳务中介组织就业 {L05.min_months} 个月及以上的，按 {L05.broker_subsidy} 元/人补贴中介（见 T03），不计入家庭收入",
         clause="低收入组方案 二（五）",
     ),
     _m(
@@ -353,6 +369,7 @@ MEASURES: tuple[Measure, ...] = (
         Condition(
             "仅有 {L06.labourers} 个劳动力", col("labourers") == param("L06.labourers"), ("labourers",)
         ),
+        amount_note="公益性岗位人员参加意外伤害保险，保障额度不高于 {L06.accident_cover} 元",
         clause="低收入组方案 二（六）",
     ),
     _m(
@@ -464,14 +481,14 @@ MEASURES: tuple[Measure, ...] = (
         ("人社厅", "农业农村厅"),
         Condition("本人转移就业", col("work").isin(TRANSFER_WORK), ("work",)),
         Condition(
-            "稳定就业 {T03.min_months} 个月以上",
-            col("work_months") >= param("T03.min_months"),
+            "稳定就业 {L05.min_months} 个月以上",
+            col("work_months") >= param("L05.min_months"),
             ("work_months",),
         ),
-        amount=param("T03.amount"),
+        amount=param("L05.broker_subsidy"),
         to_household=False,
-        amount_note="补贴付给组织就业的劳务中介或经纪人，不计入家庭收入",
-        clause="分层方案 二（三）1（3）；金额见低收入组方案 二（五）",
+        amount_note="补贴付给组织就业的劳务中介或经纪人，不计入家庭收入（金额、月数与 L05 同一参数）",
+        clause="分层方案 二（三）1（3）；金额、月数见低收入组方案 二（五）",
     ),
     _m(
         "T06",
@@ -517,14 +534,12 @@ MEASURES: tuple[Measure, ...] = (
         _H,
         ("教育厅", "住房城乡建设厅", "卫生健康委", "医保局", "水利厅"),
         Condition(
-            "有辍学、住房不安全、饮水不安全或未参加基本医保的情况",
-            (col("dropouts") >= 1)
-            | ~col("housing_safe").fill_null(True)
-            | ~col("water_safe").fill_null(True)
-            | (col("uninsured") >= 1),
-            ("dropouts", "housing_safe", "water_safe", "uninsured"),
+            "有义务教育阶段（{compulsory_school_age|range} 岁）辍学、住房不安全（家庭信息为否或住建鉴定 C/D 级）、"
+            "饮水不安全或未参加基本医保的情况（与 C03 同一认定）",
+            (col("dropouts") >= 1) | col("housing_unsafe") | col("water_unsafe") | (col("uninsured") >= 1),
+            ("dropouts", "housing_safe", "housing_grade", "water_safe", "uninsured"),
         ),
-        clause="分层方案 二（三）3（14）",
+        clause="分层方案 二（三）3（14）；认定同 C03（分层方案 二（一））",
     ),
     _m(
         "T15",
@@ -578,7 +593,7 @@ MEASURES: tuple[Measure, ...] = (
         amount=when(
             (_T17_BUSINESS_AMOUNT >= _T17_FLEX_AMOUNT, _T17_BUSINESS_AMOUNT), otherwise=_T17_FLEX_AMOUNT
         ),
-        amount_note="创业第 1/2/3 年 {T17.business_year1_amount}/{T17.business_year2_amount}/{T17.business_year3_amount} 元；灵活就业每年 {T17.flexible_amount} 元（两者取高）",
+        amount_note="创业第 1/2/3 年 {T17.business_year1_amount}/{T17.business_year2_amount}/{T17.business_year3_amount} 元；灵活就业每年 {T17.flexible_amount} 元（两者取高）；公益性岗位按不低于岗位总数的 {T17.public_post_share|%} 安排残疾人",
         clause="分层方案 二（三）3（17）",
     ),
     _m(

@@ -8,16 +8,25 @@ definitions themselves (:mod:`zengshou.toolbox.definitions`) know nothing of pol
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from zengshou.frames import Population
-from zengshou.params import ParameterError, ParameterSet
+from zengshou.params import DatedValue, Parameter, ParameterError, ParameterSet
 from zengshou.toolbox import definitions as d
-from zengshou.toolbox.dsl import Env, Expr, NotInForce, compile_polars, compile_polars_agg, params_in
+from zengshou.toolbox.dsl import (
+    Env,
+    Expr,
+    NotInForce,
+    Param,
+    compile_polars,
+    compile_polars_agg,
+    params_in,
+)
 
 #: Columns of :func:`evaluate`'s result.
 RESULT_SCHEMA: dict[str, Any] = {
@@ -28,8 +37,14 @@ RESULT_SCHEMA: dict[str, Any] = {
     "units": pl.Utf8,
     "reason": pl.Utf8,
 }
-#: Extra columns kept internally (cost by county, income effect).
-FULL_SCHEMA: dict[str, Any] = {**RESULT_SCHEMA, "county_code": pl.Utf8, "to_household": pl.Boolean}
+#: Extra columns kept internally: the county (cost by county), whether the amount is the household's
+#: money, and the yearly income effect (that amount unless the measure's ``<code>.one_off`` is true).
+FULL_SCHEMA: dict[str, Any] = {
+    **RESULT_SCHEMA,
+    "county_code": pl.Utf8,
+    "to_household": pl.Boolean,
+    "income_effect": pl.Float64,
+}
 
 #: polars engine for the batch plans: the streaming engine keeps the big group-by and joins fast and lean.
 ENGINE: Any = "streaming"
@@ -50,8 +65,25 @@ _HOUSEHOLD_COLUMNS_FOR_MEMBERS = (
 )
 
 
+#: Parameters of other parts that the toolbox's facts read, by key → the shipped file that owns them.
+#: They are layered in (not copied into toolbox.yaml) so both parts read one definition.
+SHARED_PARAMS: dict[str, str] = {"compulsory_school_age": "tiers"}
+
+
 def shipped_params() -> ParameterSet:
-    return ParameterSet.shipped("toolbox")
+    """toolbox.yaml, plus the keys of :data:`SHARED_PARAMS` from their own files."""
+    return with_shared_params(ParameterSet.shipped("toolbox"))
+
+
+def with_shared_params(ps: ParameterSet) -> ParameterSet:
+    """``ps`` with any :data:`SHARED_PARAMS` key it lacks taken from the owning shipped file."""
+    missing = [k for k in SHARED_PARAMS if k not in ps.params]
+    if not missing:
+        return ps
+    out = ParameterSet(dict(ps.params))
+    for key in missing:
+        out.layer({key: ParameterSet.shipped(SHARED_PARAMS[key]).get(key)})
+    return out
 
 
 # --- environment ---------------------------------------------------------------------------------
@@ -63,7 +95,7 @@ def make_env(
     county_toolboxes: Mapping[str, Any] | None = None,
 ) -> Env:
     """Parameter values in force at the end of ``year``, regional and per county (W01)."""
-    ps = params or shipped_params()
+    ps = with_shared_params(params or shipped_params())
     values: dict[str, Any] = {}
     for key, p in ps.params.items():
         try:
@@ -137,8 +169,41 @@ def _blank_to_null(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).name.keep())
 
 
+def guarantee_frame(pop: Population, env: Env) -> pl.DataFrame:
+    """T14's facts (:data:`definitions.GUARANTEE_FACTS`) as C03 reads them, one row per household
+    with an unmet guarantee or a 住建 grade (the others take the defaults of ``GUARANTEE_FACTS``).
+
+    ``zengshou.tiers.rules.guarantee_facts`` decides dropouts (compulsory-school age, member sheet or
+    教育 feed), unsafe housing (家庭 sheet or 住建 grade C/D), unsafe water and the uninsured, as the
+    tier's C03 reasons and the M03g/M03h alerts do; the 住建 grade is its ``_unsafe_houses``. Counts
+    come from C03's phrases (``义务教育阶段辍学2人``).
+    """
+    from zengshou.tiers.rules import _unsafe_houses, guarantee_facts
+
+    key = "compulsory_school_age"
+    ages = ParameterSet({key: Parameter(key, [DatedValue(dt.date(env.year, 1, 1), env.value(key))])})
+    c03 = guarantee_facts(pop, env.year, ages)
+
+    def count(phrase: str) -> pl.Expr:
+        return pl.col(phrase).str.extract(r"(\d+)\s*人", 1).cast(pl.Int64).fill_null(0)
+
+    facts = c03.lazy().select(
+        "household_id",
+        count("schooling").alias("dropouts"),
+        count("insurance").alias("uninsured"),
+        pl.col("housing").is_not_null().alias("housing_unsafe"),
+        pl.col("water").is_not_null().alias("water_unsafe"),
+    )
+    grades = _unsafe_houses(pop).select("household_id", pl.col("grade").alias("housing_grade"))
+    return facts.join(grades, on="household_id", how="full", coalesce=True).collect()
+
+
 def build_facts(pop: Population, quintiles: pl.DataFrame, env: Env) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Household and member facts for the year of ``env`` (see :func:`facts`); one lazy plan."""
+    """Household and member facts for the year of ``env`` (see :func:`facts`); one lazy plan.
+
+    T14's 三保障 facts come from C03 (:func:`guarantee_frame`), department feeds included when the
+    population carries them (``zengshou.monitor.feeds.population_from_database`` loads them).
+    """
     households = _blank_to_null(pop.households.lazy()).with_columns(
         pl.col("village_code").str.slice(0, 6).alias("county_code")
     )
@@ -158,6 +223,8 @@ def build_facts(pop: Population, quintiles: pl.DataFrame, env: Env) -> tuple[pl.
         .join(villages, on="village_code", how="left")
         .join(aggregates, on="household_id", how="left")
         .with_columns([pl.col(n).fill_null(0) for n in d.HOUSEHOLD_AGGREGATES])
+        .join(guarantee_frame(pop, env).lazy(), on="household_id", how="left")
+        .with_columns([pl.col(n).fill_null(v) for n, v in d.GUARANTEE_FACTS.items()])
     )
     hh_lf = _apply(hh_lf, d.HOUSEHOLD_FACTS, env).with_columns(_applies(d.SCOPE, env).alias("in_scope"))
     hh = hh_lf.collect(engine=ENGINE)
@@ -245,6 +312,11 @@ def _evaluate_frames(
         flagged = frame.lazy().with_columns([_applies(m, env).alias(f"__{m.code}") for m in chosen])
         for m in chosen:
             amount = compile_polars(m.amount, env).cast(pl.Float64) if m.amount is not None else pl.lit(None)
+            income = (
+                pl.when(_one_off(m, env)).then(None).otherwise(amount)
+                if m.to_household and m.amount is not None
+                else pl.lit(None)
+            )
             parts.append(
                 flagged.filter(pl.col(f"__{m.code}")).select(
                     pl.col("household_id"),
@@ -255,6 +327,7 @@ def _evaluate_frames(
                     (_reason(m) if reasons else pl.lit(None, pl.Utf8)).alias("reason"),
                     pl.col("county_code"),
                     pl.lit(m.to_household).alias("to_household"),
+                    income.cast(pl.Float64).alias("income_effect"),
                 )
             )
     if not parts:
@@ -263,8 +336,16 @@ def _evaluate_frames(
         engine=ENGINE
     )
     return out.with_columns(
-        pl.when(pl.col("amount") == 0).then(None).otherwise(pl.col("amount")).alias("amount")
+        pl.when(pl.col(c) == 0).then(None).otherwise(pl.col(c)).alias(c) for c in ("amount", "income_effect")
     ).sort("household_id", "code", "id_number", nulls_last=False)
+
+
+def _one_off(measure: d.Measure, env: Env) -> pl.Expr:
+    """Whether the measure's amount is paid once (``<code>.one_off``, per county); false without the key."""
+    key = f"{measure.code}.one_off"
+    if key not in env.values:
+        return pl.lit(False)
+    return compile_polars(Param(key), env).cast(pl.Boolean).fill_null(False)
 
 
 def evaluate_full(
@@ -274,7 +355,8 @@ def evaluate_full(
     county_toolboxes: Mapping[str, Any] | None = None,
     params: ParameterSet | None = None,
 ) -> pl.DataFrame:
-    """:func:`evaluate` plus ``county_code`` and ``to_household`` (whether the amount is the household's)."""
+    """:func:`evaluate` plus ``county_code``, ``to_household`` (whether the amount is the household's)
+    and ``income_effect`` (the amount counted as yearly household income: not one-off amounts)."""
     env = make_env(params, year, county_toolboxes)
     hh, mem = build_facts(pop, quintiles, env)
     return _evaluate_frames(hh, mem, env, _measures(county_toolboxes))
@@ -354,19 +436,34 @@ def _value_text(name: str, value: Any) -> str:
     return f"{fact.label} {shown}" + (f" {fact.unit}" if fact.unit and value is not None else "")
 
 
+#: A ``{parameter.key}`` placeholder of a requirement or note, optionally ``|range`` (6—16) or ``|%`` (10%).
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(range|%))?\}")
+
+
+def _number(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v == int(v) else str(v)
+
+
 def render(template: str, env: Env, county: str | None = None) -> str:
     """Fill ``{parameter.key}`` placeholders with the values in force (lists joined by 、)."""
-    import re
 
     def sub(m: re.Match[str]) -> str:
         v = env.value(m.group(1), county)
+        if m.group(2) == "range" and isinstance(v, list | tuple) and len(v) == 2:
+            return f"{_number(v[0])}—{_number(v[1])}"
+        if m.group(2) == "%" and isinstance(v, int | float):
+            return f"{_number(round(v * 100, 4))}%"
         if isinstance(v, list | tuple):
             return "、".join(str(x) for x in v)
-        if isinstance(v, float) and v == int(v):
-            return str(int(v))
-        return str(v)
+        return _number(v)
 
-    return re.sub(r"\{([A-Za-z0-9_.\-]+)\}", sub, template)
+    return PLACEHOLDER.sub(sub, template)
+
+
+def text_keys(measure: d.Measure) -> set[str]:
+    """Parameters named only in a measure's texts (requirements, amount note)."""
+    texts = [c.requirement for c in measure.conditions] + [measure.amount_note]
+    return {m.group(1) for t in texts for m in PLACEHOLDER.finditer(t)}
 
 
 def _explain_rows(frame: pl.DataFrame, measure: d.Measure, env: Env) -> list[Explanation]:
@@ -482,7 +579,10 @@ def parse_value(params: ParameterSet, key: str, raw: Any, year: int) -> Any:
         if isinstance(current, float):
             return float(text)
         if isinstance(current, list | tuple):
-            return [v.strip() for v in text.replace("，", ",").replace("、", ",").split(",") if v.strip()]
+            items = [v.strip() for v in text.replace("，", ",").replace("、", ",").split(",") if v.strip()]
+            if current and all(isinstance(v, int) and not isinstance(v, bool) for v in current):
+                return [int(v) for v in items]  # compulsory_school_age: 6,17
+            return items
     except ValueError:
         raise ParameterError(
             f"参数 {key} 的取值 {raw!r} 类型不符（应与当前值 {current!r} 同类）/ value has the wrong type"
@@ -500,6 +600,8 @@ class WhatIfResult:
     by_county: pl.DataFrame
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: Changed keys that no rule reads (text only, income effect only, or nothing): the result is unchanged by them.
+    warnings: list[str] = field(default_factory=list)
 
 
 _KEY = ["household_id", "code", "id_number"]
@@ -558,6 +660,7 @@ for _e in [*d.MEMBER_FACTS.values(), *d.HOUSEHOLD_AGGREGATES.values(), *d.HOUSEH
 for _c in d.SCOPE.conditions:
     _FACT_PARAMS |= params_in(_c.expr)
 _FACT_PARAMS.add("C02.tier_of_quintile")
+_FACT_PARAMS |= set(SHARED_PARAMS)  # compulsory_school_age: T14's dropouts (guarantee_frame)
 
 
 def _reads(measure: d.Measure) -> set[str]:
@@ -567,6 +670,57 @@ def _reads(measure: d.Measure) -> set[str]:
     if measure.amount is not None:
         keys |= params_in(measure.amount)
     return keys
+
+
+def _family(prefix: str, measures: Iterable[d.Measure]) -> list[d.Measure]:
+    """Measures a key prefix names: the code itself, or its family (``L04`` → L04a, L04b)."""
+    return [m for m in measures if prefix in (m.code, re.sub(r"[a-z]$", "", m.code))]
+
+
+def check_keys(params: ParameterSet, keys: Iterable[str], measures: Sequence[d.Measure]) -> None:
+    """Raise for a what-if key that is no parameter, naming the valid keys of the measure it names."""
+    for key in keys:
+        if key in params.params:
+            continue
+        prefix = key.split(".", 1)[0]
+        family = _family(prefix, measures)
+        valid = {k for k in params.params if k.split(".", 1)[0] == prefix}
+        for m in family:
+            valid |= (_reads(m) | text_keys(m)) & set(params.params)
+        if valid:
+            hint = f"{prefix} 的参数有 / valid keys of {prefix}: {', '.join(sorted(valid))}"
+        else:
+            prefixes = sorted({k.split(".", 1)[0] for k in params.params})
+            hint = f"没有 {prefix} 这一措施；可用的前缀 / known prefixes: {', '.join(prefixes)}"
+        raise ParameterError(f"未定义参数 {key} / unknown parameter {key!r}。{hint}")
+
+
+def unread_warnings(keys: Iterable[str], measures: Sequence[d.Measure]) -> list[str]:
+    """A warning for each key no rule reads: changing it cannot change households or costs."""
+    read = set(_FACT_PARAMS)
+    texts: set[str] = set()
+    for m in (d.SCOPE, *measures):
+        read |= _reads(m)
+        texts |= text_keys(m)
+    out = []
+    for key in keys:
+        if key in read:
+            continue
+        if key.endswith(".one_off"):
+            out.append(
+                f"{key} 只决定计划的预计年增收是否计入该金额，不改变适用户数和费用"
+                f" / {key} only affects the plans' income effect, not households or costs"
+            )
+        elif key in texts:
+            out.append(
+                f"没有规则读取 {key}：它只出现在措施说明文字中，适用户数和费用不变"
+                f" / no rule reads {key}; it only appears in explanation texts"
+            )
+        else:
+            out.append(
+                f"没有规则读取 {key}，适用户数和费用不变 / no rule reads {key}; the result is unchanged"
+            )
+    return out
 
 
 def whatif(
@@ -580,19 +734,22 @@ def whatif(
     """Evaluate the population under the parameters in force and with ``changes`` from 1 January of
     ``year``; report households gained and lost per measure and the cost change by county.
 
-    A county that overrides a changed parameter in its own toolbox keeps its own value.
+    A county that overrides a changed parameter in its own toolbox keeps its own value. An unknown
+    key raises :class:`ParameterError` naming the valid keys of its measure; a key no rule reads is
+    evaluated (nothing changes) and named in ``warnings``.
     """
     import time
 
     start = time.perf_counter()
-    base_ps = params or shipped_params()
+    base_ps = with_shared_params(params or shipped_params())
+    measures = _measures(county_toolboxes)
+    check_keys(base_ps, changes, measures)
     changed = base_ps
     typed: dict[str, Any] = {}
     for key, raw in changes.items():
         value = parse_value(base_ps, key, raw, year)
         typed[key] = value
         changed = changed.with_value(key, value, dt.date(year, 1, 1))
-    measures = _measures(county_toolboxes)
     env_b = make_env(base_ps, year, county_toolboxes)
     env_s = make_env(changed, year, county_toolboxes)
     hh_b, mem_b = build_facts(pop, quintiles, env_b)
@@ -617,7 +774,15 @@ def whatif(
         for county in (env_b.county_values.get(key) or {})
     ]
     return WhatIfResult(
-        year, typed, base, scenario, by_measure, by_county, time.perf_counter() - start, notes
+        year,
+        typed,
+        base,
+        scenario,
+        by_measure,
+        by_county,
+        time.perf_counter() - start,
+        notes,
+        unread_warnings(typed, measures),
     )
 
 
@@ -626,11 +791,13 @@ __all__ = [
     "Explanation",
     "WhatIfResult",
     "build_facts",
+    "check_keys",
     "cost_summary",
     "evaluate",
     "evaluate_full",
     "explain",
     "facts",
+    "guarantee_frame",
     "make_env",
     "measures_table",
     "whatif",

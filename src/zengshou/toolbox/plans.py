@@ -3,7 +3,10 @@
 Generation is idempotent: re-running the rules for a year adds new measures as 拟定 (proposed),
 updates amounts and reasons of items still proposed, drops proposed items the rules no longer
 find, and keeps agreed or delivered items (marked ``applies=False`` if the rules changed).
-All writes are bulk statements; no ORM save per row.
+All writes are bulk statements; no ORM save per row. An item's income effect is the yearly money
+to the household (``income_effect`` of :func:`evaluate_full`): amounts paid to brokers or employers
+and one-off amounts (``<code>.one_off`` in toolbox.yaml: training, start-up subsidies) are costed
+but not counted.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def store_plans(
             amount = row["amount"]
             wanted[key] = {
                 "amount": _dec(amount),
-                "income_effect": _dec(amount) if row["to_household"] and amount else None,
+                "income_effect": _dec(row["income_effect"]),
                 "units": row["units"],
                 "reason": row["reason"],
             }

@@ -194,13 +194,20 @@ def build_facts_spark(spark: Any, pop: Population, quintiles: pl.DataFrame, env:
         .agg(F.max_by("operating_gross", F.coalesce(F.col("quarter"), F.lit(5))).alias("operating_income"))
     )
     villages = to_spark(spark, pop.villages.select("village_code", "collective_income_10k"))
+    from zengshou.toolbox.engine import guarantee_frame
+
+    # T14's facts are C03's (zengshou.tiers), computed once by polars: the same definition on both runners
+    guarantees = to_spark(spark, guarantee_frame(pop, env))
     hh = (
         households.join(tiers, "household_id", "left")
         .join(income, "household_id", "left")
         .join(villages, "village_code", "left")
         .join(aggregates, "household_id", "left")
         .fillna(0, subset=list(d.HOUSEHOLD_AGGREGATES))
+        .join(guarantees, "household_id", "left")
     )
+    for name, default in d.GUARANTEE_FACTS.items():
+        hh = hh.withColumn(name, F.coalesce(F.col(name), F.lit(default)))
     for name, e in d.HOUSEHOLD_FACTS.items():
         hh = hh.withColumn(name, compile_spark(e, env))
     hh = hh.withColumn("in_scope", _applies(d.SCOPE, env))

@@ -1,6 +1,6 @@
 """The toolbox as a stage of the batch pipeline: ``measures`` and the 帮扶措施 result table.
 
-Importing this module registers both with :mod:`zengshou.pipeline` (the lead wires the import).
+Importing this module registers both with :mod:`zengshou.pipeline` (``pipeline.STAGE_MODULES``).
 County toolboxes come from ``data/toolboxes`` and, when Django is set up, from the saved versions.
 """
 
@@ -12,24 +12,26 @@ import polars as pl
 
 from zengshou import pipeline
 from zengshou.params import ParameterError
-from zengshou.toolbox.engine import FULL_SCHEMA, evaluate_full, measures_table
+from zengshou.toolbox.engine import FULL_SCHEMA, evaluate_full, measures_table, shipped_params
 
 
 def county_toolboxes() -> dict[str, Any]:
     from django.apps import apps
 
-    from zengshou.toolbox.county import effective_toolboxes
+    from zengshou.toolbox.county import ToolboxError, effective_toolboxes
 
     try:
         return effective_toolboxes(use_database=apps.ready)
-    except Exception:  # the table may not exist before migrate: fall back to the files
+    except ToolboxError:  # a saved version that no longer validates: say so, never use the files instead
+        raise
+    except Exception:  # no database, or the table does not exist before migrate: use the files
         return effective_toolboxes(use_database=False)
 
 
 def _measures(r: pipeline.BatchResult) -> pl.DataFrame:
     from zengshou.params import ParameterSet
 
-    params = ParameterSet(dict(ParameterSet.shipped("toolbox").params))
+    params = ParameterSet(dict(shipped_params().params))  # toolbox.yaml and C03's school ages (T14)
     params.layer({k: v for k, v in r.params.params.items() if k in params.params})  # user --params files
     try:
         return evaluate_full(r.population, r.tiers, r.year, county_toolboxes(), params)

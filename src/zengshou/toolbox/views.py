@@ -34,7 +34,7 @@ name: {name}
 params:
   # 例：本县庭院经济补贴自 2026 年起每户 3000 元（写明本县文件）
   # L02.amount:
-  #   source: 本县文件名称、文号
+  #   source: 本县文件名称、文号（每项必填，也可写作 依据）
   #   values: [{{from: 2026-01-01, value: 3000}}]
 local_measures: []
 """
@@ -151,7 +151,8 @@ def county(request: HttpRequest, s: sc.Scope, code: str) -> HttpResponse:
 def whatif(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     """What-if over the whole population in scope: households gained and lost, cost change by county."""
     from zengshou.params import ParameterError
-    from zengshou.toolbox.engine import shipped_params
+    from zengshou.toolbox.definitions import MEASURES
+    from zengshou.toolbox.engine import check_keys, shipped_params
 
     ps = shipped_params()
     year = int(request.POST.get("year") or dt.date.today().year - 1)
@@ -177,6 +178,11 @@ def whatif(request: HttpRequest, s: sc.Scope) -> HttpResponse:
         if not context["error"] and not changes:
             context["error"] = "请至少填写一项参数调整"
         if not context["error"]:
+            try:  # before the population is read: a mistyped key fails at once, naming the valid ones
+                check_keys(ps, changes, MEASURES)
+            except ParameterError as exc:
+                context["error"] = str(exc)
+        if not context["error"]:
             try:
                 result = _run_whatif(s, year, changes)
                 context["result"] = result
@@ -198,18 +204,22 @@ def whatif(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 
 
 def _population_and_tiers(area: str | None, year: int) -> tuple[Any, Any]:
+    """The registry under ``area`` with its feeds and the stored tiers of ``year``.
+
+    Only the income of ``year`` is read: the rules need no other year, and the tiers are stored.
+    """
     import polars as pl
 
     from zengshou.monitor.feeds import population_from_database
     from zengshou.tiers.models import TierResult
 
-    pop = population_from_database(area)
     qs = TierResult.objects.filter(year=year, quarter__isnull=True)
     if area:
         qs = qs.filter(household__village__code__startswith=area)
     rows = list(qs.values_list("household_id", "quintile", "tier"))
     if not rows:
         raise LookupError(f"{year} 年尚未运行分层（请先运行 zengshou pipeline --year {year}）")
+    pop = population_from_database(area, years=(year,))
     tiers = pl.DataFrame(rows, schema=["household_id", "quintile", "tier"], orient="row").with_columns(
         pl.col("quintile").replace("", None), pl.col("tier").replace("", None)
     )
