@@ -244,10 +244,10 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
 
     housing = pop.feeds.get("housing")
     if housing is not None and housing.height:
-        from zengshou.tiers.rules import _unsafe_houses
+        from zengshou.tiers.rules import housing_grades
 
         parts.append(
-            _unsafe_houses(pop).select(
+            housing_grades(pop).select(
                 "household_id", pl.col("grade").is_in(["C", "D"]).cast(pl.Int64).alias("house_unsafe")
             )
         )

@@ -376,12 +376,12 @@ def feed_alerts(
         )
     )
 
-    from zengshou.tiers.rules import _unsafe_houses
+    from zengshou.tiers.rules import housing_grades
 
     houses = (
         pop.households.lazy()
         .select("household_id", "village_code", "housing_safe", "water_safe")
-        .join(_unsafe_houses(pop), on="household_id", how="left")
+        .join(housing_grades(pop), on="household_id", how="left")
     )
     unsafe = houses.filter(pl.col("grade").is_in(["C", "D"]) | pl.col("housing_safe").not_()).with_columns(
         pl.col("village_code").alias("area_code"),

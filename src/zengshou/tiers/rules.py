@@ -105,12 +105,13 @@ def quintile_index(accounts: pl.DataFrame, cut_points: list[float] | None = None
     )
 
 
-def guarantee_facts(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
-    """C03 facts per household: unmet 三保障 / 饮水 and open monitoring, as Chinese phrases (null = none).
+def guarantee_counts(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
+    """C03 facts per household as figures: 住建 grade, unsafe house or water, dropouts, uninsured, open
+    monitoring. Only households with at least one fact have a row (T14 reads the same frame).
 
-    Only households with at least one fact have a row. Columns ``household_id, housing, water, schooling, insurance, monitoring``. Housing is unsafe when
-    the 家庭 sheet says 否 or the latest 住建 assessment grades the house C or D; dropout is a member of
-    compulsory-school age (on 31 December) recorded 辍学 in the member sheet or the 教育 feed.
+    Housing is unsafe when the 家庭 sheet says 否 or the latest 住建 assessment grades the house C or D;
+    a dropout is a member of compulsory-school age (on 31 December) recorded 辍学 in the member sheet
+    or the 教育 feed.
     """
     ages = _param(params, "compulsory_school_age", year, [6, 16])
     assert isinstance(ages, list)
@@ -138,43 +139,72 @@ def guarantee_facts(pop: Population, year: int, params: ParameterSet) -> pl.Data
         .group_by("household_id")
         .agg(pl.len().alias("uninsured"))
     )
-    unsafe_by_feed = _unsafe_houses(pop)
     hh = (
         pop.households.lazy()
         .select("household_id", "housing_safe", "water_safe", "household_type")
         .join(dropouts, on="household_id", how="left")
         .join(uninsured, on="household_id", how="left")
-        .join(unsafe_by_feed, on="household_id", how="left")
+        .join(housing_grades(pop), on="household_id", how="left")
     )
-    hh = hh.filter(
-        pl.col("grade").is_in(["C", "D"]).fill_null(False)
-        | pl.col("housing_safe").not_().fill_null(False)
-        | pl.col("water_safe").not_().fill_null(False)
-        | pl.col("dropouts").is_not_null()
-        | pl.col("uninsured").is_not_null()
-        | pl.col("household_type").str.starts_with("监测对象-").fill_null(False)
+    return (
+        hh.select(
+            "household_id",
+            pl.col("grade").alias("housing_grade"),
+            (
+                pl.col("grade").is_in(["C", "D"]).fill_null(False)
+                | pl.col("housing_safe").not_().fill_null(False)
+            ).alias("housing_unsafe"),
+            pl.col("water_safe").not_().fill_null(False).alias("water_unsafe"),
+            pl.col("dropouts").fill_null(0),
+            pl.col("uninsured").fill_null(0),
+            pl.col("household_type").str.starts_with("监测对象-").fill_null(False).alias("monitoring_open"),
+            "household_type",
+        )
+        .filter(
+            pl.col("housing_unsafe")
+            | pl.col("water_unsafe")
+            | (pl.col("dropouts") > 0)
+            | (pl.col("uninsured") > 0)
+            | pl.col("monitoring_open")
+            | pl.col("housing_grade").is_not_null()
+        )
+        .collect()
     )
-    return hh.select(
-        "household_id",
-        pl.when(pl.col("grade").is_in(["C", "D"]))
-        .then(pl.concat_str([pl.lit("住房不安全（住建鉴定"), pl.col("grade"), pl.lit("级）")]))
-        .when(pl.col("housing_safe").not_())
-        .then(pl.lit("住房不安全"))
-        .alias("housing"),
-        pl.when(pl.col("water_safe").not_()).then(pl.lit("饮水不安全")).alias("water"),
-        pl.when(pl.col("dropouts") > 0)
-        .then(pl.format("义务教育阶段辍学{}人", pl.col("dropouts")))
-        .alias("schooling"),
-        pl.when(pl.col("uninsured") > 0)
-        .then(pl.format("未参加基本医疗保险{}人", pl.col("uninsured")))
-        .alias("insurance"),
-        pl.when(pl.col("household_type").str.starts_with("监测对象-"))
-        .then(pl.concat_str([pl.col("household_type"), pl.lit("，风险未消除")]))
-        .alias("monitoring"),
-    ).collect()
 
 
-def _unsafe_houses(pop: Population) -> pl.LazyFrame:
+def guarantee_facts(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
+    """C03 facts per household as Chinese phrases (null = none), from :func:`guarantee_counts`.
+
+    Only households with at least one fact have a row. Columns ``household_id, housing, water,
+    schooling, insurance, monitoring``.
+    """
+    counts = guarantee_counts(pop, year, params)
+    return (
+        counts.lazy()
+        .select(
+            "household_id",
+            pl.when(pl.col("housing_grade").is_in(["C", "D"]))
+            .then(pl.concat_str([pl.lit("住房不安全（住建鉴定"), pl.col("housing_grade"), pl.lit("级）")]))
+            .when(pl.col("housing_unsafe"))
+            .then(pl.lit("住房不安全"))
+            .alias("housing"),
+            pl.when(pl.col("water_unsafe")).then(pl.lit("饮水不安全")).alias("water"),
+            pl.when(pl.col("dropouts") > 0)
+            .then(pl.format("义务教育阶段辍学{}人", pl.col("dropouts")))
+            .alias("schooling"),
+            pl.when(pl.col("uninsured") > 0)
+            .then(pl.format("未参加基本医疗保险{}人", pl.col("uninsured")))
+            .alias("insurance"),
+            pl.when(pl.col("monitoring_open"))
+            .then(pl.concat_str([pl.col("household_type"), pl.lit("，风险未消除")]))
+            .alias("monitoring"),
+        )
+        .filter(pl.any_horizontal(pl.all().exclude("household_id").is_not_null()))
+        .collect()
+    )
+
+
+def housing_grades(pop: Population) -> pl.LazyFrame:
     """The latest 住建 grade per household (matched by 户编号, else by a member's 证件号码)."""
     housing = pop.feeds.get("housing")
     if housing is None or housing.height == 0:

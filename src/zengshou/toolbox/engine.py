@@ -173,29 +173,17 @@ def guarantee_frame(pop: Population, env: Env) -> pl.DataFrame:
     """T14's facts (:data:`definitions.GUARANTEE_FACTS`) as C03 reads them, one row per household
     with an unmet guarantee or a 住建 grade (the others take the defaults of ``GUARANTEE_FACTS``).
 
-    ``zengshou.tiers.rules.guarantee_facts`` decides dropouts (compulsory-school age, member sheet or
+    ``zengshou.tiers.rules.guarantee_counts`` decides dropouts (compulsory-school age, member sheet or
     教育 feed), unsafe housing (家庭 sheet or 住建 grade C/D), unsafe water and the uninsured, as the
-    tier's C03 reasons and the M03g/M03h alerts do; the 住建 grade is its ``_unsafe_houses``. Counts
-    come from C03's phrases (``义务教育阶段辍学2人``).
+    tier's C03 reasons and the M03g/M03h alerts do.
     """
-    from zengshou.tiers.rules import _unsafe_houses, guarantee_facts
+    from zengshou.tiers.rules import guarantee_counts
 
     key = "compulsory_school_age"
     ages = ParameterSet({key: Parameter(key, [DatedValue(dt.date(env.year, 1, 1), env.value(key))])})
-    c03 = guarantee_facts(pop, env.year, ages)
-
-    def count(phrase: str) -> pl.Expr:
-        return pl.col(phrase).str.extract(r"(\d+)\s*人", 1).cast(pl.Int64).fill_null(0)
-
-    facts = c03.lazy().select(
-        "household_id",
-        count("schooling").alias("dropouts"),
-        count("insurance").alias("uninsured"),
-        pl.col("housing").is_not_null().alias("housing_unsafe"),
-        pl.col("water").is_not_null().alias("water_unsafe"),
+    return guarantee_counts(pop, env.year, ages).select(
+        "household_id", "dropouts", "uninsured", "housing_unsafe", "water_unsafe", "housing_grade"
     )
-    grades = _unsafe_houses(pop).select("household_id", pl.col("grade").alias("housing_grade"))
-    return facts.join(grades, on="household_id", how="full", coalesce=True).collect()
 
 
 def build_facts(pop: Population, quintiles: pl.DataFrame, env: Env) -> tuple[pl.DataFrame, pl.DataFrame]:
