@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,38 @@ def write_workbook(path: Path, rows: Rows, extra_sheets: dict[str, list[list[str
             sheet = wb.add_worksheet(name)
             for r, row_cells in enumerate(cells):
                 sheet.write_row(r, 0, row_cells)
+    return path
+
+
+_NUMBER_TYPES = ("decimal", "yuan", "int", "year", "quarter", "code12", "code6")
+
+
+def write_typed_workbook(path: Path, rows: Rows, ids_as_numbers: Collection[int] = ()) -> Path:
+    """A workbook as Excel users make them: numbers, codes and phones in number cells, a feed sheet
+    (残联) with a real date cell; ID numbers as text except the member rows in ``ids_as_numbers``."""
+    import xlsxwriter
+
+    types = {c.header: c.type for t in ix.TABLES for c in t.columns}
+    with xlsxwriter.Workbook(str(path)) as wb:
+        date_format = wb.add_format({"num_format": "yyyy/m/d"})
+        for name, table in rows.items():
+            sheet = wb.add_worksheet(name)
+            sheet.write_row(0, 0, list(table[0]))
+            for r, row in enumerate(table, start=1):
+                for c, (header, value) in enumerate(row.items()):
+                    numeric = types.get(header) in _NUMBER_TYPES or header == "联系电话"
+                    if header == "证件号码" and name == "家庭成员" and r - 1 in ids_as_numbers:
+                        sheet.write_number(r, c, int(value))
+                    elif value == "":
+                        continue
+                    elif numeric:
+                        sheet.write_number(r, c, float(value))
+                    else:
+                        sheet.write_string(r, c, value)
+        feed = wb.add_worksheet("残联")
+        feed.write_row(0, 0, ["证件号码", "残疾类别", "残疾等级", "发证日期"])
+        feed.write_row(1, 0, [rows["家庭成员"][0]["证件号码"], "肢体", "二级"])
+        feed.write_datetime(1, 3, dt.datetime(2024, 3, 1), date_format)
     return path
 
 

@@ -56,3 +56,37 @@ def test_feed_import_command(tmp_path: Path, folder: Path, rows: Rows) -> None:
     assert "匹配 1" in out.output
     out = runner.invoke(app, ["feed", "import", "税务", str(path)])
     assert out.exit_code == 2
+
+
+def test_feed_import_writes_every_unmatched_row_to_the_report(
+    tmp_path: Path, folder: Path, rows: Rows
+) -> None:
+    import fastexcel
+
+    from tests.conftest import make_id
+
+    runner = CliRunner()
+    runner.invoke(app, ["import", str(folder), "--no-progress"])
+    strangers = [make_id(900 + i) for i in range(30)]
+    path = tmp_path / "残联.csv"
+    path.write_text(
+        "证件号码,残疾类别,残疾等级,发证日期\n" + "".join(f"{i},肢体,三级,2025-03-01\n" for i in strangers),
+        encoding="utf-8",
+    )
+    report = tmp_path / "未匹配.xlsx"
+    out = runner.invoke(app, ["feed", "import", "残联", str(path), "--error-report", str(report)])
+    assert out.exit_code == 0, out.output
+    assert "未匹配 30" in out.output
+    unmatched = fastexcel.read_excel(report).load_sheet("未匹配", dtypes="string").to_polars()
+    assert unmatched.height == 30
+
+
+def test_an_unreadable_file_exits_with_2_and_says_which_and_what_to_do(tmp_path: Path) -> None:
+    corrupt = tmp_path / "农户.xlsx"
+    corrupt.write_bytes(b"not a workbook")
+    out = CliRunner().invoke(app, ["import", str(corrupt), "--no-progress"])
+    assert out.exit_code == 2
+    assert "农户.xlsx" in out.output and "另存为" in out.output
+    assert "Traceback" not in out.output
+    out = CliRunner().invoke(app, ["feed", "import", "残联", str(corrupt)])
+    assert out.exit_code == 2 and "农户.xlsx" in out.output

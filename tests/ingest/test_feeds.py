@@ -123,3 +123,62 @@ def test_kinds_are_the_seven_of_the_spec() -> None:
     assert FEED_KINDS == ("医保", "残联", "民政", "人社", "教育", "住建", "应急")
     with pytest.raises(ValueError):
         read_feed("税务", Path("x.csv"))
+
+
+def test_every_unmatched_row_goes_to_the_report_and_twenty_are_printed(tmp_path: Path, loaded: Rows) -> None:
+    import fastexcel
+
+    header = "证件号码,年度,医疗总费用,基本医保报销,大病保险报销,医疗救助,个人自付\n"
+    lines = [f"{_id(loaded, 0)},2024,100,50,0,0,50"] + [
+        f"{pid(100 + i)},2024,100,50,0,0,50" for i in range(25)
+    ]
+    report = tmp_path / "未匹配.xlsx"
+    summary = import_feed("医保", _feed(tmp_path, "医保", header + "\n".join(lines) + "\n"), report=report)
+    assert (summary.matched, summary.unmatched, len(summary.unmatched_rows)) == (1, 25, 25)
+    listed = fastexcel.read_excel(report).load_sheet("未匹配", dtypes="string").to_polars()
+    assert listed["行号"].cast(int).to_list() == list(range(3, 28))
+    assert set(listed["列"]) == {"证件号码"} and all("*" in v for v in listed["值"])
+    text = str(summary)
+    assert text.count("未匹配 / unmatched:") == 20
+    assert "另有 5 行未匹配" in text and str(report) in text
+
+
+def test_an_ended_job_with_no_newer_one_sets_the_member_not_working(tmp_path: Path, loaded: Rows) -> None:
+    from zengshou.registry.models import AuditEvent, Member
+
+    ended, changed_jobs, still = _id(loaded, 0), _id(loaded, 1), _id(loaded, 4)
+    text = (
+        "证件号码,就业状态,单位,起始日期,终止日期\n"
+        f"{ended},就业,银川某厂,2023-03-01,2024-11-30\n"
+        f"{changed_jobs},就业,甲公司,2022-01-01,2024-06-30\n"
+        f"{changed_jobs},就业,乙公司,2024-07-01,\n"
+        f"{still},就业,丙公司,2024-01-01,2099-12-31\n"
+    )
+    summary = import_feed("人社", _feed(tmp_path, "人社", text), username="hr")
+    assert Member.objects.get(id_number=ended).work == "未务工"
+    assert Member.objects.get(id_number=changed_jobs).work == "省外务工"
+    assert Member.objects.get(id_number=still).work == "省外务工"
+    assert summary.facts == {"member.work": 1}
+    event = AuditEvent.objects.get(action="feed.update", detail__field="work")
+    assert event.detail["source"] == "人社" and event.detail["date"] == "2024-11-30"
+    assert (event.detail["old"], event.detail["new"], event.username) == ("省外务工", "未务工", "hr")
+
+
+def test_a_graduation_sets_the_members_graduation_year(tmp_path: Path, loaded: Rows) -> None:
+    from zengshou.registry.models import AuditEvent, Member
+
+    text = f"证件号码,学段,在校状态,毕业年份\n{_id(loaded, 2)},大专,毕业,2025\n{_id(loaded, 5)},小学,在读,\n"
+    summary = import_feed("教育", _feed(tmp_path, "教育", text))
+    assert Member.objects.get(id_number=_id(loaded, 2)).graduation_year == 2025
+    assert Member.objects.get(id_number=_id(loaded, 5)).graduation_year is None
+    assert summary.facts == {"member.graduation_year": 1}
+    event = AuditEvent.objects.get(action="feed.update", detail__field="graduation_year")
+    assert event.detail["source"] == "教育" and event.detail["new"] == 2025
+
+
+def test_an_unreadable_feed_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    missing = read_feed("残联", tmp_path / "残联.xlsx")
+    assert [(e.table, e.value) for e in missing.errors] == [("残联.xlsx", str(tmp_path / "残联.xlsx"))]
+    garbled = _feed(tmp_path, "残联", "证件号码,残疾等级\n")
+    garbled.write_bytes(b"\x80\x81\x82\xff")
+    assert "GB18030" in read_feed("残联", garbled).errors[0].message_zh

@@ -96,3 +96,82 @@ def test_a_corrupted_file_is_rejected_and_leaves_no_rows(target: tuple[str, int,
     )
     assert not Area.objects.filter(level="village").exists()
     assert AuditEvent.objects.count() == 0
+
+
+Where = tuple[str, int, str]
+_MEMBERS = BASE["家庭成员"]
+
+
+def _first_row_of(household: str) -> int:
+    return min(i for i, m in enumerate(_MEMBERS) if m["户编号"] == household) + 2
+
+
+@st.composite
+def structural(draw: st.DrawFn) -> tuple[str, dict[str, list[dict[str, str]]], Where]:
+    """A valid file with one structural fault, and where the error must be named."""
+    rows = copy.deepcopy(BASE)
+    members = rows["家庭成员"]
+    kind = draw(
+        st.sampled_from(
+            ["duplicate id", "second head", "no head", "orphan member", "orphan income", "unknown village"]
+        )
+    )
+    if kind == "duplicate id":
+        i, j = draw(st.lists(st.integers(0, len(members) - 1), min_size=2, max_size=2, unique=True))
+        members[j]["证件号码"] = members[i]["证件号码"]
+        return kind, rows, ("家庭成员", j + 2, "证件号码")
+    if kind == "second head":
+        j = draw(st.sampled_from([i for i, m in enumerate(members) if m["与户主关系"] != "户主"]))
+        members[j]["与户主关系"] = "户主"
+        return kind, rows, ("家庭成员", j + 2, "与户主关系")
+    if kind == "no head":
+        j = draw(st.sampled_from([i for i, m in enumerate(members) if m["与户主关系"] == "户主"]))
+        members[j]["与户主关系"] = draw(st.sampled_from(["配偶", "之子", "之父", "其他"]))
+        return kind, rows, ("家庭成员", _first_row_of(members[j]["户编号"]), "与户主关系")
+    unknown = draw(st.from_regex(r"H9[0-9]{2}", fullmatch=True))
+    if kind == "orphan member":
+        j = draw(st.integers(0, len(members) - 1))
+        members[j]["户编号"] = unknown
+        return kind, rows, ("家庭成员", j + 2, "户编号")
+    if kind == "orphan income":
+        j = draw(st.integers(0, len(rows["收入"]) - 1))
+        rows["收入"][j]["户编号"] = unknown
+        return kind, rows, ("收入", j + 2, "户编号")
+    j = draw(st.integers(0, len(rows["家庭"]) - 1))
+    rows["家庭"][j]["行政区划代码"] = "640522199" + draw(st.from_regex(r"[0-9]{3}", fullmatch=True))
+    return kind, rows, ("家庭", j + 2, "行政区划代码")
+
+
+@settings(max_examples=30, deadline=None)
+@given(structural())
+def test_a_structural_fault_is_named_by_read_at_its_row_and_column(
+    case: tuple[str, dict[str, list[dict[str, str]]], Where],
+) -> None:
+    kind, rows, where = case
+    with tempfile.TemporaryDirectory() as tmp:
+        result = read(write_folder(Path(tmp) / "in", rows))
+    problems = result.warnings if kind == "unknown village" else result.errors  # 村 sheet only, no registry
+    assert any((p.table, p.row, p.column) == where for p in problems), (kind, [str(p) for p in problems])
+
+
+@pytest.mark.django_db
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(structural())
+def test_a_structural_fault_is_rejected_by_load_and_leaves_no_rows(
+    case: tuple[str, dict[str, list[dict[str, str]]], Where],
+) -> None:
+    from zengshou.registry.models import Area, AuditEvent, Cadre, Household, Income, Member, Pairing
+
+    kind, rows, where = case
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        with pytest.raises(ImportRejected) as info:
+            load(write_folder(tmp / "in", rows))
+    finally:
+        shutil.rmtree(tmp)
+    assert any((e.table, e.row, e.column) == where for e in info.value.errors), (
+        kind,
+        [str(e) for e in info.value.errors],
+    )
+    assert not any(m.objects.exists() for m in (Household, Member, Income, Cadre, Pairing, AuditEvent))
+    assert not Area.objects.filter(level="village").exists()

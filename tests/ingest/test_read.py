@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.ingest.conftest import Rows, pid, write_folder, write_workbook
+from tests.ingest.conftest import Rows, pid, write_folder, write_typed_workbook, write_workbook
+from zengshou import interchange as ix
 from zengshou.ingest import Problem, read
 
 
@@ -138,3 +140,130 @@ def test_counts_must_be_whole_numbers(tmp_path: Path, rows: Rows, value: str) ->
     rows["家庭"][0]["羊存栏(只)"] = value
     result = read(write_folder(tmp_path / "in", rows))
     assert [p.value for p in _at(result.errors, "家庭", 2, "羊存栏(只)")] == [value]
+
+
+def test_odd_but_legal_values_are_warnings_at_their_row_and_column(tmp_path: Path, rows: Rows) -> None:
+    hh, m, inc = rows["家庭"], rows["家庭成员"], rows["收入"]
+    hh[0]["耕地未种植(亩)"] = "13"  # more than the 12.5 mu of land, row 2
+    hh[2]["低保户"] = "是"  # H003 on 低保, but its daughter (row 7) is not
+    inc[0]["其中:低保金"] = "1000"  # 1000 + 300 > 1200 of transfers, row 2
+    inc[0]["其中:养老金"] = "300"
+    inc.append({**inc[1], "季度": "2", "工资性收入": "8000.00"})  # below Q1's 9000.50, row 6
+    inc.append({**inc[1], "年度": "2023", "季度": "4", "工资性收入": "30000"})  # row 7
+    inc.append({**inc[1], "年度": "2023", "季度": "", "工资性收入": "29000"})  # year below Q4, row 8
+    m[5]["享受低保"] = "否"
+    m[0]["证件号码"] = pid(1, dt.date(2012, 3, 2))  # the 户主 is 13, row 2
+    m[2]["证件号码"] = pid(3, dt.date(2008, 1, 1), male=False)  # 之子 who is a woman, row 4
+    m[3]["务工状况"] = "未务工"  # but 10 months of work, row 5
+    result = read(write_folder(tmp_path / "in", rows))
+    assert result.errors == []
+    w = result.warnings
+    assert "13" in _at(w, "家庭", 2, "耕地未种植(亩)")[0].message_zh
+    assert "转移性收入" in _at(w, "收入", 2, "转移性收入")[0].message_en
+    fall = _at(w, "收入", 6, "工资性收入")[0]
+    assert fall.value == "8000" and "第1季度" in fall.message_zh
+    assert "quarter 4" in _at(w, "收入", 8, "工资性收入")[0].message_en
+    assert "16" in _at(w, "家庭成员", 2, "与户主关系")[0].message_zh
+    assert "女" in _at(w, "家庭成员", 4, "与户主关系")[0].message_zh
+    assert _at(w, "家庭成员", 5, "务工月数")[0].value == "10"
+    assert _at(w, "家庭成员", 7, "享受低保")
+    assert len(w) == 8
+    assert not _at(w, "收入", 7, "工资性收入")  # Q4 itself is fine
+
+
+def test_a_spouse_of_the_heads_sex_and_empty_work_with_months_are_warnings(
+    tmp_path: Path, rows: Rows
+) -> None:
+    rows["家庭成员"][1]["证件号码"] = pid(2, dt.date(1977, 8, 9), male=True)  # 配偶 of a man, row 3
+    rows["家庭成员"][4]["务工状况"] = ""  # 10 months, no work status, row 6
+    result = read(write_folder(tmp_path / "in", rows))
+    assert result.errors == []
+    assert {(p.row, p.column) for p in result.warnings} == {(3, "与户主关系"), (6, "务工月数")}
+
+
+def test_a_partial_file_is_not_warned_about_columns_it_leaves_out(tmp_path: Path, rows: Rows) -> None:
+    for r in rows["家庭成员"]:
+        del r["务工状况"]
+    for r in rows["收入"]:
+        del r["转移性收入"]
+        r["其中:低保金"] = "5000"
+    result = read(write_folder(tmp_path / "in", rows))
+    assert result.errors == [] and result.warnings == []
+
+
+def _problem_named(result_errors: list[Problem], name: str) -> Problem:
+    assert len(result_errors) == 1, [str(e) for e in result_errors]
+    assert result_errors[0].table == name
+    return result_errors[0]
+
+
+def test_unreadable_csv_files_are_errors_naming_the_file(tmp_path: Path, rows: Rows) -> None:
+    folder = write_folder(tmp_path / "in", rows)
+    (folder / "收入.csv").write_bytes("户编号,年度\nH001,2024\n".encode("utf-16"))
+    e = _problem_named(read(folder).errors, "收入.csv")
+    assert "UTF-16" in e.message_zh and "CSV UTF-8" in e.message_en
+    (folder / "收入.csv").write_bytes(b"\xe6\x88\xb7\xe7\xbc\x96\xe5\x8f\xb7,\x80\x80\n")
+    e = _problem_named(read(folder).errors, "收入.csv")
+    assert "GB18030" in e.message_zh and "另存为" in e.message_zh
+    (folder / "收入.csv").write_bytes(b"")
+    assert "文件为空" in _problem_named(read(folder).errors, "收入.csv").message_zh
+    (folder / "收入.csv").write_text("户编号,年度\nH001,2024,7\n", encoding="utf-8")
+    e = _problem_named(read(folder).errors, "收入.csv")
+    assert e.row == 2 and "3" in e.message_zh
+
+
+def test_unreadable_workbooks_and_paths_are_errors_naming_them(tmp_path: Path) -> None:
+    corrupt = tmp_path / "农户.xlsx"
+    corrupt.write_bytes(b"this is not a zip archive")
+    assert "另存为 .xlsx" in _problem_named(read(corrupt).errors, "农户.xlsx").message_zh
+    empty = tmp_path / "空.xlsx"
+    empty.write_bytes(b"")
+    assert "0字节" in _problem_named(read(empty).errors, "空.xlsx").message_zh
+    missing = tmp_path / "没有.xlsx"
+    assert "找不到" in _problem_named(read(missing).errors, "没有.xlsx").message_zh
+    other = tmp_path / "户.txt"
+    other.write_text("户编号\n", encoding="utf-8")
+    assert ".txt" in _problem_named(read(other).errors, "户.txt").message_zh
+    folder = tmp_path / "杂"
+    folder.mkdir()
+    (folder / "名单.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    e = _problem_named(read(folder).errors, "杂")
+    assert "家庭.csv" in e.message_en and e.value == str(folder)
+    unknown_sheets = write_workbook(tmp_path / "x.xlsx", {"Sheet1": [{"a": "1"}]})
+    assert "家庭成员" in _problem_named(read(unknown_sheets).errors, "x.xlsx").message_zh
+
+
+def test_blank_sheets_of_a_template_are_skipped_but_a_blank_workbook_is_an_error(
+    tmp_path: Path, rows: Rows
+) -> None:
+    import xlsxwriter
+
+    blank = tmp_path / "模板.xlsx"
+    with xlsxwriter.Workbook(str(blank)) as wb:
+        wb.add_worksheet("家庭")
+        wb.add_worksheet("收入")
+    assert "都是空的" in _problem_named(read(blank).errors, "模板.xlsx").message_zh
+    path = write_workbook(tmp_path / "in.xlsx", rows, {"应急": []})
+    result = read(path)
+    assert result.errors == []
+    assert [(w.table, w.message_en) for w in result.warnings] == [
+        ("应急", "the sheet is empty (no header row), ignored")
+    ]
+
+
+def test_workbook_cells_stored_as_numbers_and_dates_read_as_typed(tmp_path: Path, rows: Rows) -> None:
+    path = write_typed_workbook(tmp_path / "typed.xlsx", rows)
+    result = read(path)
+    assert result.errors == []
+    csv = read(write_folder(tmp_path / "csv", rows))
+    for table in ix.TABLES:
+        assert result.population.table(table).equals(csv.population.table(table)), table.name
+    assert result.population.feeds["disability"]["issued_on"].to_list() == [dt.date(2024, 3, 1)]
+
+
+def test_an_id_number_stored_as_a_number_is_a_clear_error(tmp_path: Path, rows: Rows) -> None:
+    path = write_typed_workbook(tmp_path / "typed.xlsx", rows, ids_as_numbers={1})
+    result = read(path)
+    e = _problem_named(result.errors, "家庭成员")
+    assert (e.row, e.column) == (3, "证件号码")
+    assert "文本" in e.message_zh and "15 digits" in e.message_en

@@ -86,7 +86,10 @@ def feed_import(
     kind: Annotated[str, typer.Argument(help="医保、残联、民政、人社、教育、住建、应急")],
     path: Annotated[Path, typer.Argument(exists=True, help="CSV 或 .xlsx 文件 / file")],
     user: Annotated[str, typer.Option("--user", help="操作人 / who imports (audit)")] = "cli",
-    error_report: Annotated[Path | None, typer.Option("--error-report", help="错误报告(.xlsx)")] = None,
+    error_report: Annotated[
+        Path | None,
+        typer.Option("--error-report", help="错误与未匹配行报告(.xlsx) / errors and every unmatched row"),
+    ] = None,
 ) -> None:
     """导入部门数据 / import a department feed (matched by 证件号码)."""
     from zengshou.ingest import ImportRejected, write_error_report
@@ -94,7 +97,7 @@ def feed_import(
 
     migrate()
     try:
-        summary = import_feed(kind, path, username=user)
+        summary = import_feed(kind, path, username=user, report=error_report)
     except ValueError as e:
         typer.echo(f"{e}（可选：{'、'.join(FEED_KINDS)}）", err=True)
         raise typer.Exit(2) from None
@@ -104,3 +107,5 @@ def feed_import(
             write_error_report(error_report, e.errors, e.warnings)
         raise typer.Exit(2) from None
     typer.echo(str(summary))
+    if summary.report is not None:
+        typer.echo(f"未匹配行报告 / unmatched rows: {summary.report}", err=True)

@@ -21,6 +21,8 @@ from zengshou.ingest.problems import Problem
 from zengshou.registry.areas import counties
 
 ROW = "_row"
+#: Prefix of a boolean column beside a workbook column: the cell was stored as a number, not text.
+NUMERIC = "__numeric__"
 
 TRUE_WORDS = ("是", "Y", "YES", "1", "1.0", "TRUE", "T", "√", "有", "对")
 FALSE_WORDS = ("否", "N", "NO", "0", "0.0", "FALSE", "F", "×", "无", "不是")
@@ -121,6 +123,45 @@ class Checker:
             )
         return hit.height
 
+    def flag_each(
+        self,
+        frame: pl.DataFrame,
+        bad: pl.Expr,
+        column: str,
+        value: pl.Expr,
+        zh: pl.Expr,
+        en: pl.Expr,
+        warning: bool = False,
+    ) -> int:
+        """As :meth:`flag`, with the value and both messages computed per row by polars expressions."""
+        hit = frame.filter(bad.fill_null(False))
+        if hit.is_empty():
+            return 0
+        texts = hit.head(MAX_LISTED_PER_CHECK).select(
+            pl.col(ROW), value.cast(pl.Utf8).alias("_v"), zh.alias("_zh"), en.alias("_en")
+        )
+        out = self.warnings if warning else self.errors
+        for row, v, z, e in texts.iter_rows():
+            out.append(Problem(self.table, row, column, v, z, e))
+        return hit.height
+
+
+def birth_date(id_number: pl.Expr) -> pl.Expr:
+    """The birth date inside an 18-digit ID number (null when it is not a date)."""
+    return id_number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+
+
+def is_male(id_number: pl.Expr) -> pl.Expr:
+    """GB 11643: an odd 17th digit is a man."""
+    return id_number.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1
+
+
+def age_on(id_number: pl.Expr, day: dt.date) -> pl.Expr:
+    """Full years of age on ``day`` from the birth date inside the ID number."""
+    born = birth_date(id_number)
+    before_birthday = (born.dt.month() * 100 + born.dt.day()) > (day.month * 100 + day.day)
+    return pl.lit(day.year) - born.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
+
 
 def id_number_ok(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(well-formed, checksum right, birth date valid and not in the future) — GB 11643, vectorised."""
@@ -130,7 +171,7 @@ def id_number_ok(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     )
     expected = pl.lit(list(_ID_CHECK)).list.get(total % 11, null_on_oob=True)
     checksum = expected == expr.str.slice(17, 1)
-    born = expr.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    born = birth_date(expr)
     birth = born.is_not_null() & (born <= pl.lit(dt.date.today())) & (born >= pl.lit(dt.date(1900, 1, 1)))
     return shape, checksum, birth
 
@@ -266,6 +307,18 @@ def _check_column(frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes
         shape = ch.helper(c.key, "shape", shape_e)
         checksum = ch.helper(c.key, "checksum", checksum_e)
         birth = ch.helper(c.key, "birth", birth_e)
+        typed_as_number = (
+            pl.col(NUMERIC + c.key).fill_null(False) if NUMERIC + c.key in frame.columns else pl.lit(False)
+        )
+        ch.flag(
+            frame,
+            col.is_not_null() & typed_as_number,
+            c,
+            "证件号码在Excel中存为数字，只保留了15位有效数字，末几位已丢失：请把该列设为“文本”格式后重新填写",
+            "the ID number is stored as a number in Excel, which keeps only 15 digits, so the last ones "
+            "are lost: format the column as Text and type the numbers again",
+        )
+        col = pl.when(typed_as_number).then(None).otherwise(col)
         ch.flag(
             frame,
             col.is_not_null() & ~shape,
@@ -287,7 +340,7 @@ def _check_column(frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes
             "证件号码校验位错误（GB 11643）",
             "ID number check digit is wrong (GB 11643)",
         )
-        return pl.when(shape & birth & checksum).then(x)
+        return pl.when(shape & birth & checksum & ~typed_as_number).then(x)
     if t == "bool":
         up = col.str.to_uppercase()
         value = ch.helper(

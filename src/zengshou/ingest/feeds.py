@@ -1,10 +1,11 @@
 """Department feeds (部门数据): read and check a feed file, store it as a batch, update registry facts.
 
 Rows are matched to members by 证件号码 (住建: to households by 户编号 where given; 应急: to areas
-by 行政区划代码). Unmatched rows are kept with a null link, counted and listed. Facts the registry
-holds are updated from the feed (残联 → disability grade, 民政 → 低保/特困, 教育 → 辍学 or stage,
-住建 → housing safety), each change audited with the feed as its source, so the monitoring
-rules (M07, ``zengshou.monitor.feeds``) see the same data.
+by 行政区划代码). Unmatched rows are kept with a null link, counted and every one listed (and written
+to the report workbook when asked). Facts the registry holds are updated from the feed (残联 →
+disability grade, 民政 → 低保/特困, 人社 → 未务工 when the last job has ended, 教育 → 辍学, stage or
+graduation year, 住建 → housing safety), each change audited with the feed as its source, so the
+monitoring rules (M07, ``zengshou.monitor.feeds``) see the same data.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import polars as pl
 from zengshou import interchange as ix
 from zengshou.ingest import bulk
 from zengshou.ingest.columns import ROW, Checker, check_table
-from zengshou.ingest.problems import ImportRejected, Problem
-from zengshou.ingest.reader import _sheets, prepare, raw_csv
+from zengshou.ingest.problems import ImportRejected, Problem, write_error_report
+from zengshou.ingest.reader import WORKBOOK_SUFFIXES, Unreadable, _sheets, prepare, raw_csv, unreadable
 from zengshou.registry.idnumber import mask
 
 FEED_KINDS: tuple[str, ...] = ("医保", "残联", "民政", "人社", "教育", "住建", "应急")
@@ -38,7 +39,8 @@ _RECORD_TABLES: dict[str, str] = {
 }
 _BLANK_TEXT = {"category", "employer", "stage"}
 _ZERO_AMOUNTS = {"total_cost", "basic_reimbursed", "critical_reimbursed", "assistance", "self_paid"}
-MAX_UNMATCHED_LISTED = 1000
+#: Unmatched rows printed in the summary; all of them go to the report workbook.
+UNMATCHED_PRINTED = 20
 
 
 def feed_table(kind: str) -> ix.Table:
@@ -71,12 +73,14 @@ class FeedSummary:
     rows: int = 0
     matched: int = 0
     unmatched: int = 0
-    #: Rows that matched nothing: row number, what was looked up (ID numbers masked).
+    #: Every row that matched nothing: row number, what was looked up (ID numbers masked).
     unmatched_rows: list[Problem] = field(default_factory=list)
     #: Registry facts changed, e.g. {"member.disability_grade": 3}.
     facts: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     duplicate: bool = False
+    #: The workbook listing every unmatched row and warning, when one was asked for.
+    report: Path | None = None
 
     def __str__(self) -> str:
         if self.duplicate:
@@ -86,10 +90,18 @@ class FeedSummary:
             f"部门数据 {self.kind}（{self.source}）：读取 {self.rows:,} 行，匹配 {self.matched:,}，未匹配 {self.unmatched:,}",
             f"  更新登记信息 / registry facts changed：{facts}",
         ]
-        for p in self.unmatched_rows[:20]:
+        for p in self.unmatched_rows[:UNMATCHED_PRINTED]:
             lines.append(f"  未匹配 / unmatched: {p}")
-        if len(self.unmatched_rows) > 20:
-            lines.append(f"  …… 另有 {self.unmatched - 20} 行未匹配")
+        more = self.unmatched - min(self.unmatched, UNMATCHED_PRINTED)
+        if more:
+            where = (
+                f"全部见报告 / all listed in {self.report}"
+                if self.report
+                else "用 --error-report 文件.xlsx 可导出全部 / --error-report FILE.xlsx lists them all"
+            )
+            lines.append(f"  …… 另有 {more:,} 行未匹配 / {more:,} more unmatched rows；{where}")
+        elif self.report and self.unmatched:
+            lines.append(f"  未匹配清单 / unmatched rows: {self.report}")
         return "\n".join(lines)
 
 
@@ -97,12 +109,30 @@ def read_feed(kind: str, path: Path) -> FeedRead:
     """Read and check one feed file (CSV, or a workbook whose sheet is named as the feed or is first)."""
     spec = feed_table(kind)
     path = Path(path)
-    data = path.read_bytes()
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        sheets = _sheets(path)
-        raw = sheets[spec.name] if spec.name in sheets else next(iter(sheets.values()), pl.DataFrame())
-    else:
-        raw, _ = raw_csv(path)
+    try:
+        if not path.is_file():
+            raise unreadable(
+                path,
+                "找不到该文件：请检查路径和文件名"
+                if not path.exists()
+                else "这是文件夹，不是文件：请给出CSV或.xlsx文件",
+                "no such file: check the path and the file name"
+                if not path.exists()
+                else "this is a folder, not a file: give a CSV or .xlsx file",
+            )
+        data = path.read_bytes()
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            sheets = _sheets(path)
+            raw = sheets[spec.name] if spec.name in sheets else next(iter(sheets.values()), pl.DataFrame())
+        else:
+            raw, _ = raw_csv(path)
+    except Unreadable as e:
+        return FeedRead(spec.name, pl.DataFrame(), [e.problem])
+    except OSError as e:
+        problem = unreadable(
+            path, f"无法读取文件：{e.strerror}", f"cannot read the file: {e.strerror}"
+        ).problem
+        return FeedRead(spec.name, pl.DataFrame(), [problem])
     checker = Checker(spec.name)
     prepared = prepare(raw, spec, checker)
     frame = check_table(prepared, spec, checker)
@@ -130,8 +160,12 @@ def _iso(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def import_feed(kind: str, path: Path, *, username: str = "cli") -> FeedSummary:
-    """Check a feed file whole, then store its batch and records and update facts in one transaction."""
+def import_feed(kind: str, path: Path, *, username: str = "cli", report: Path | None = None) -> FeedSummary:
+    """Check a feed file whole, then store its batch and records and update facts in one transaction.
+
+    With ``report``, every unmatched row (and warning) is written to that workbook (sheet 未匹配),
+    however many there are; the summary prints the first few.
+    """
     from django.db import transaction
 
     from zengshou import setup_django
@@ -197,6 +231,8 @@ def import_feed(kind: str, path: Path, *, username: str = "cli") -> FeedSummary:
             }
         )
         record_many(events)
+    if report is not None:
+        summary.report = write_error_report(report, [], summary.warnings, unmatched=summary.unmatched_rows)
     return summary
 
 
@@ -224,18 +260,16 @@ def _match(spec: ix.Table, frame: pl.DataFrame) -> pl.DataFrame:
 def _unmatched_problems(spec: ix.Table, unmatched: pl.DataFrame) -> list[Problem]:
     out = []
     if spec.key == "disaster":
-        for row, code in unmatched.select(ROW, "area_code").head(MAX_UNMATCHED_LISTED).iter_rows():
+        for row, code in unmatched.select(ROW, "area_code").iter_rows():
             out.append(
                 Problem(
                     spec.name, row, "行政区划代码", code, "未找到该行政区划", "no such area in the registry"
                 )
             )
         return out
-    for row, hid, idn in (
-        unmatched.select(ROW, pl.col("household_id") if spec.key == "housing" else pl.lit(None), "id_number")
-        .head(MAX_UNMATCHED_LISTED)
-        .iter_rows()
-    ):
+    for row, hid, idn in unmatched.select(
+        ROW, pl.col("household_id") if spec.key == "housing" else pl.lit(None), "id_number"
+    ).iter_rows():
         if hid:
             out.append(
                 Problem(spec.name, row, "户编号", hid, "系统中没有该户", "no such household in the registry")
@@ -381,6 +415,8 @@ def _update_facts(
                 batch_id,
                 events,
             )
+    elif spec.key == "employment":
+        _ended_jobs(spec, m, today, summary, batch_id, events)
     elif spec.key == "education":
         last = _latest(m.with_columns(pl.lit(None, dtype=pl.Date).alias("_d")), "member_id", "_d")
         value = (
@@ -393,6 +429,14 @@ def _update_facts(
             "value"
         )
         _set("registry_member", "id", "schooling", wanted, summary, spec, batch_id, events)
+        graduated = last.filter((pl.col("status") == "毕业") & pl.col("graduation_year").is_not_null())
+        wanted = graduated.select(
+            pl.col("member_id").alias("key"),
+            pl.col("graduation_year").cast(pl.Int64).alias("value"),
+            "id_number",
+            pl.col("graduation_year").cast(pl.Utf8).alias("date"),
+        )
+        _set("registry_member", "id", "graduation_year", wanted, summary, spec, batch_id, events)
     elif spec.key == "housing":
         h = matched.filter(pl.col("household_id_link").is_not_null())
         last = _latest(h, "household_id_link", "assessed_on")
@@ -403,3 +447,28 @@ def _update_facts(
         )
         _set("registry_household", "household_id", "housing_safe", wanted, summary, spec, batch_id, events)
     return events
+
+
+def _ended_jobs(
+    spec: ix.Table,
+    m: pl.DataFrame,
+    today: dt.date,
+    summary: FeedSummary,
+    batch_id: int,
+    events: list[dict[str, Any]],
+) -> None:
+    """人社: a member whose jobs in the feed have all ended (终止日期 before today, no open or newer
+    job) is 未务工 from the last end date on."""
+    per_member = m.group_by("member_id").agg(
+        pl.col("id_number").first(),
+        (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.lit(today))).any().alias("working"),
+        pl.col("end_date").max().alias("ended"),
+    )
+    ended = per_member.filter(~pl.col("working") & pl.col("ended").is_not_null())
+    wanted = ended.select(
+        pl.col("member_id").alias("key"),
+        pl.lit("未务工").alias("value"),
+        "id_number",
+        pl.col("ended").cast(pl.Utf8).alias("date"),
+    )
+    _set("registry_member", "id", "work", wanted, summary, spec, batch_id, events)

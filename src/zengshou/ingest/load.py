@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from zengshou.frames import _query_frame, schema
 from zengshou.ingest import bulk
 from zengshou.ingest.columns import ROW
 from zengshou.ingest.problems import ImportRejected, Problem, sort_key
-from zengshou.ingest.reader import ReadResult, read
+from zengshou.ingest.reader import Known, ReadResult, cadre_pairs, read, reference_checks
 from zengshou.progress import progress
 from zengshou.registry.idnumber import mask, mask_name, mask_phone
 
@@ -111,8 +111,22 @@ def _problem(table: ix.Table, row: int | None, header: str, value: Any, zh: str,
     return Problem(table.name, row, header, None if value is None else str(value), zh, en)
 
 
-def _database_checks(result: ReadResult) -> list[Problem]:
-    """Checks that need the registry: unknown villages and households, IDs stored for another household."""
+def _known(result: ReadResult) -> Known:
+    """The stored households and members the file's rows may refer to (members only when needed)."""
+    fr = result.frames
+    households = _stored("SELECT household_id FROM registry_household", {"household_id": pl.Utf8})
+    if "members" in fr or "households" in fr:
+        members = _stored(
+            "SELECT id_number, household_id, relation FROM registry_member",
+            {"id_number": pl.Utf8, "household_id": pl.Utf8, "relation": pl.Utf8},
+        )
+    else:
+        members = Known.nothing().members
+    return Known(households, members)
+
+
+def _database_checks(result: ReadResult, known: Known) -> list[Problem]:
+    """Checks that need the registry: unknown villages, IDs stored for another household."""
     errors: list[Problem] = []
     fr = result.frames
     villages = _stored("SELECT code FROM registry_area WHERE level = 'village'", {"village_code": pl.Utf8})
@@ -133,13 +147,6 @@ def _database_checks(result: ReadResult) -> list[Problem]:
                 )
             )
         known_villages |= set(vil.join(orphan, on="village_code", how="anti")["village_code"].to_list())
-    stored_hh = set(
-        _stored("SELECT household_id FROM registry_household", {"household_id": pl.Utf8})[
-            "household_id"
-        ].to_list()
-    )
-    file_hh = set(fr["households"]["household_id"].drop_nulls().to_list()) if "households" in fr else set()
-    all_hh = stored_hh | file_hh
     if "households" in fr:
         hh = fr["households"]
         bad = hh.filter(
@@ -156,38 +163,12 @@ def _database_checks(result: ReadResult) -> list[Problem]:
                     "unknown village: not stored and not in the 村 sheet",
                 )
             )
-    for key, table in (("members", ix.MEMBERS), ("income", ix.INCOME)):
-        if key in fr and "households" not in fr:
-            f = fr[key]
-            bad = f.filter(pl.col("household_id").is_not_null() & ~pl.col("household_id").is_in(list(all_hh)))
-            for row, hid in bad.select(ROW, "household_id").iter_rows():
-                errors.append(
-                    _problem(
-                        table,
-                        row,
-                        "户编号",
-                        hid,
-                        "户编号不存在（系统中和文件中都没有）",
-                        "household not found in the registry or the file",
-                    )
-                )
-    if "cadres" in fr and "households" not in fr:
-        pairs = _pairs(fr["cadres"])
-        bad = pairs.filter(~pl.col("household_id").is_in(list(all_hh)))
-        for row, hid in bad.select(ROW, "household_id").iter_rows():
-            errors.append(
-                _problem(
-                    ix.CADRES, row, "现帮扶户编号", hid, "帮扶户编号不存在", "paired household not found"
-                )
-            )
     if "members" in fr:
-        mem = fr["members"]
-        stored = _stored(
-            "SELECT id_number, household_id, relation FROM registry_member",
-            {"id_number": pl.Utf8, "household_id_db": pl.Utf8, "relation_db": pl.Utf8},
-        )
-        moved = mem.join(stored, on="id_number", how="inner").filter(
-            pl.col("household_id") != pl.col("household_id_db")
+        stored = known.members.rename({"household_id": "household_id_db"})
+        moved = (
+            fr["members"]
+            .join(stored.select("id_number", "household_id_db"), on="id_number", how="inner")
+            .filter(pl.col("household_id") != pl.col("household_id_db"))
         )
         for row, idn, other in moved.select(ROW, "id_number", "household_id_db").iter_rows():
             errors.append(
@@ -200,33 +181,28 @@ def _database_checks(result: ReadResult) -> list[Problem]:
                     f"this ID number is already registered in another household ({other})",
                 )
             )
-        heads_in_file = mem.filter(pl.col("relation") == "户主").select("household_id", ROW)
-        stored_heads = stored.filter(
-            (pl.col("relation_db") == "户主")
-            & ~pl.col("id_number").is_in(mem["id_number"].drop_nulls().implode())
-        ).rename({"household_id_db": "household_id"})
-        clash = heads_in_file.join(stored_heads, on="household_id", how="inner")
-        for row, hid, idn in clash.select(ROW, "household_id", "id_number").iter_rows():
-            errors.append(
-                _problem(
-                    ix.MEMBERS,
-                    row,
-                    "与户主关系",
-                    hid,
-                    f"系统中该户已有户主（{mask(idn)}），文件中未包含该人",
-                    f"the household already has a stored 户主 ({mask(idn)}) who is not in the file",
-                )
-            )
     return errors
 
 
-def _pairs(cadres: pl.DataFrame) -> pl.DataFrame:
-    return (
-        cadres.select(ROW, "cadre_id", pl.col("current_households").str.split(";").alias("household_id"))
-        .explode("household_id")
-        .with_columns(pl.col("household_id").str.strip_chars())
-        .filter(pl.col("household_id").is_not_null() & (pl.col("household_id") != ""))
-    )
+def validate(source: Path | ReadResult) -> ReadResult:
+    """Everything :func:`load` checks, against the registry, writing nothing.
+
+    The result's ``errors`` are those of :func:`read` with the references to households checked
+    over registry ∪ file instead of the file alone, plus the registry checks; an empty list means
+    :func:`load` will write the file. Use it to show a file's problems before confirming an import.
+    """
+    from zengshou import setup_django
+
+    setup_django()
+    result = source if isinstance(source, ReadResult) else read(Path(source))
+    if not result.frames:
+        return result
+    replaced = {id(p) for p in result.reference_errors}
+    known = _known(result)
+    references = reference_checks(result.frames, known)
+    kept = [p for p in result.errors if id(p) not in replaced]
+    errors = sorted([*kept, *references, *_database_checks(result, known)], key=sort_key)
+    return replace(result, errors=errors, reference_errors=references)
 
 
 def _rows(frame: pl.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
@@ -250,13 +226,9 @@ def load(source: Path | ReadResult, *, username: str = "cli", show_progress: boo
     setup_django()
     start = time.perf_counter()
     with progress("读取并校验 / read and check", None, enabled=show_progress):
-        result = source if isinstance(source, ReadResult) else read(Path(source))
-        errors = list(result.errors)
-        if result.frames:
-            errors.extend(_database_checks(result))
-    if errors:
-        errors.sort(key=sort_key)
-        raise ImportRejected(errors, result.warnings)
+        result = validate(source)
+    if result.errors:
+        raise ImportRejected(result.errors, result.warnings)
     name = str(result.source.name if result.source else "")
     summary = ImportSummary(source=name, warnings=list(result.warnings))
     total = sum(f.height for k, f in result.frames.items() if k in {t.key for t in ix.TABLES})
@@ -479,7 +451,7 @@ def _load_cadres(result: ReadResult, summary: ImportSummary, events: list[dict[s
     _change_events(updates, ix.CADRES, compare, ["cadre_id"], events)
     if "current_households" not in present:
         return
-    wanted = _pairs(cad).select("cadre_id", "household_id")
+    wanted = cadre_pairs(cad).select("cadre_id", "household_id")
     open_pairs = _stored(
         "SELECT id, cadre_id, household_id FROM registry_pairing WHERE ended_on IS NULL",
         {"id": pl.Int64, "cadre_id": pl.Utf8, "household_id": pl.Utf8},

@@ -55,16 +55,28 @@ def sort_key(p: Problem) -> tuple[str, int, str]:
     return (p.table, p.row or 0, p.column)
 
 
-def write_error_report(path: Path, errors: Iterable[Problem], warnings: Iterable[Problem] = ()) -> Path:
-    """An Excel workbook listing errors and warnings, one row each, so a clerk can fix the file."""
+def write_error_report(
+    path: Path,
+    errors: Iterable[Problem],
+    warnings: Iterable[Problem] = (),
+    *,
+    unmatched: Iterable[Problem] | None = None,
+) -> Path:
+    """An Excel workbook listing errors and warnings, one row each, so a clerk can fix the file.
+
+    ``unmatched`` (department feeds) adds a sheet 未匹配 with every row that matched nothing.
+    """
     import xlsxwriter
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     headers = ["表", "行号", "列", "值", "说明", "Message"]
+    sheets: list[tuple[str, Iterable[Problem]]] = [("错误", errors), ("警告", warnings)]
+    if unmatched is not None:
+        sheets.append(("未匹配", unmatched))
     with xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False}) as wb:
         bold = wb.add_format({"bold": True})
-        for name, problems in (("错误", errors), ("警告", warnings)):
+        for name, problems in sheets:
             sheet = wb.add_worksheet(name)
             sheet.write_row(0, 0, headers, bold)
             sheet.set_column(0, 0, 12)

@@ -1,12 +1,18 @@
 """Reading an interchange workbook or CSV folder into checked frames, without touching the database.
 
 CSV: UTF-8 (with or without BOM) is tried strictly, else GB18030. Workbooks are read with fastexcel
-(calamine), every cell as text. Each table's cells are checked column-wise (:mod:`.columns`), then the
-tables against each other (duplicate keys, members and income of unknown households, one 户主).
+(calamine), every cell as text; ID-number cells stored as numbers are marked (Excel has dropped their
+last digits). A file that cannot be read at all (missing, empty, damaged, another encoding) is a
+:class:`Problem` naming the file and what to do, never a traceback. Each table's cells are checked
+column-wise (:mod:`.columns`), then the tables against each other: duplicate keys within the file,
+and the references to households (:func:`reference_checks`: existence, one 户主, members of each
+household), which here take the file alone as the universe; :func:`zengshou.ingest.load.validate`
+repeats them over registry ∪ file. Odd but legal values are warnings (:mod:`.plausibility`).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +21,11 @@ import polars as pl
 
 from zengshou import interchange as ix
 from zengshou.frames import Population, conform
-from zengshou.ingest.columns import ROW, Checker, check_table, header_map, match_header
+from zengshou.ingest.columns import NUMERIC, ROW, Checker, check_table, header_map, match_header
 from zengshou.ingest.problems import Problem, sort_key
+from zengshou.registry.idnumber import mask
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 @dataclass
@@ -34,6 +43,9 @@ class ReadResult:
     encoding: dict[str, str] = field(default_factory=dict)
     #: The column keys each table had in the file (an update touches only these).
     columns: dict[str, list[str]] = field(default_factory=dict)
+    #: The errors of :func:`reference_checks` (part of ``errors``), which depend on what exists:
+    #: here the file alone; ``load.validate`` replaces them with the registry ∪ file ones.
+    reference_errors: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,21 +63,73 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 _WIDE_UTF8 = (b"\xef\xbc", b"\xef\xbd", b"\xe3\x80\x80", b"\xc2\xa0")
+_SAVE_AS_CSV = (
+    "请在Excel中打开，“另存为”→“CSV UTF-8(逗号分隔)”后重新导入",
+    "open it in Excel, Save As “CSV UTF-8 (Comma delimited)” and import again",
+)
+
+
+class Unreadable(Exception):
+    """A file or sheet that cannot be read at all; carries the problem to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def unreadable(path: Path, zh: str, en: str, row: int | None = None) -> Unreadable:
+    return Unreadable(Problem(path.name or str(path), row, "", str(path), zh, en))
 
 
 def raw_csv(path: Path) -> tuple[pl.DataFrame, str]:
-    """All-text frame of a CSV file and its encoding (strict UTF-8, else GB18030)."""
-    data = path.read_bytes()
+    """All-text frame of a CSV file and its encoding (strict UTF-8, else GB18030).
+
+    Raises :class:`Unreadable` for a file that is empty, binary, UTF-16, in another encoding or
+    not well-formed CSV.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise unreadable(path, f"无法读取文件：{e.strerror}", f"cannot read the file: {e.strerror}") from None
     encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
     if not data.strip():
-        return pl.DataFrame(), encoding
+        raise unreadable(
+            path,
+            "文件为空：请填写表头行（第1行）和数据，或删除该文件",
+            "the file is empty: fill in the header row (row 1) and the data, or remove the file",
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise unreadable(
+            path,
+            "这是一个Excel工作簿，不是CSV文件：请把扩展名改为 .xlsx 后导入，或在Excel中另存为CSV",
+            "this is an Excel workbook, not a CSV file: rename it to .xlsx, or save it as CSV in Excel",
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        raise unreadable(
+            path,
+            "文件是UTF-16编码或二进制文件，不是UTF-8或GB18030文本：" + _SAVE_AS_CSV[0],
+            "the file is UTF-16 or binary, not UTF-8 or GB18030 text: " + _SAVE_AS_CSV[1],
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data, encoding = data.decode("gb18030").encode("utf-8"), "gb18030"
-    frame = _polars_csv(data)
+        try:
+            data, encoding = data.decode("gb18030").encode("utf-8"), "gb18030"
+        except UnicodeDecodeError as e:
+            raise unreadable(
+                path,
+                f"文件编码无法识别（既不是UTF-8也不是GB18030，第{e.start + 1}个字节处出错）："
+                + _SAVE_AS_CSV[0],
+                f"unknown text encoding (neither UTF-8 nor GB18030, at byte {e.start + 1}): "
+                + _SAVE_AS_CSV[1],
+            ) from None
+    try:
+        frame = _polars_csv(data)
+    except (pl.exceptions.PolarsError, ValueError) as e:
+        row, zh, en = _csv_fault(data.decode("utf-8"), e)
+        raise unreadable(path, zh, en, row) from None
     if encoding == "gb18030" or any(w in data for w in _WIDE_UTF8):
         encoding += "+wide"
     return frame, encoding
@@ -75,41 +139,122 @@ def _polars_csv(data: bytes) -> pl.DataFrame:
     return pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, encoding="utf8")
 
 
+def _csv_fault(text: str, error: Exception) -> tuple[int | None, str, str]:
+    """Where and why a CSV text does not parse (the slow path, taken only when polars refused it)."""
+    try:
+        lines = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as e:
+        return None, f"CSV格式错误（引号不成对？）：{e}", f"malformed CSV (unbalanced quotes?): {e}"
+    width = len(lines[0]) if lines else 0
+    for number, fields in enumerate(lines[1:], start=2):
+        if len(fields) > width:
+            return (
+                number,
+                f"该行有{len(fields)}列，多于表头的{width}列（多余的逗号？）",
+                f"the row has {len(fields)} fields, more than the {width} headers (a stray comma?)",
+            )
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return None, f"CSV格式错误：{first}", f"malformed CSV: {first}"
+
+
+_ID_HEADERS = {k: v for k, v in header_map(ix.MEMBERS).items() if v == "id_number"}
+
+
 def _sheets(path: Path) -> dict[str, pl.DataFrame]:
+    """Every sheet as text; beside an ID-number column, ``NUMERIC + header`` marks numeric cells.
+
+    Raises :class:`Unreadable` for an empty, damaged or non-workbook file.
+    """
     import fastexcel
 
-    reader = fastexcel.read_excel(path)
-    out: dict[str, pl.DataFrame] = {}
-    for name in reader.sheet_names:
-        sheet = reader.load_sheet(name, header_row=0, dtypes="string")
-        out[name] = sheet.to_polars()
+    if path.stat().st_size == 0:
+        raise unreadable(
+            path,
+            "文件为空（0字节）：请重新导出或保存该工作簿",
+            "the file is empty (0 bytes): export or save the workbook again",
+        )
+    try:
+        reader = fastexcel.read_excel(path)
+        out: dict[str, pl.DataFrame] = {}
+        for name in reader.sheet_names:
+            frame = reader.load_sheet(name, header_row=0, dtypes="string").to_polars()
+            ids = [h for h in frame.columns if match_header(h, _ID_HEADERS)]
+            if ids and frame.height:
+                # A number cell loads as a boolean, a text cell as null: numbers are marked.
+                kinds = reader.load_sheet(
+                    name, header_row=0, use_columns=ids, dtypes=dict.fromkeys(ids, "boolean")
+                ).to_polars()
+                if kinds.height == frame.height:
+                    frame = frame.with_columns(
+                        [kinds[h].is_not_null().alias(NUMERIC + h) for h in ids if h in kinds.columns]
+                    )
+            out[name] = frame
+    except fastexcel.FastExcelError as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise unreadable(
+            path,
+            f"无法打开工作簿（文件已损坏或不是Excel格式：{detail}）：请在Excel中打开并另存为 .xlsx 后重新导入",
+            f"cannot open the workbook (damaged or not an Excel file: {detail}): open it in Excel, "
+            "save it as .xlsx and import again",
+        ) from None
     return out
 
 
-def raw_tables(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[str]]:
-    """Name → all-text frame for every CSV file or sheet; plus encodings and names of other files."""
+def raw_tables(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[Problem]]:
+    """Name → all-text frame for every CSV file or sheet; plus encodings and the files not readable.
+
+    A path that is missing, of an unknown kind, or a file that cannot be read becomes a
+    :class:`Problem` naming it (the third element); a folder's other files are still read.
+    """
     path = Path(path)
     frames: dict[str, pl.DataFrame] = {}
     encodings: dict[str, str] = {}
+    problems: list[Problem] = []
+    if not path.exists():
+        problems.append(
+            unreadable(
+                path,
+                "找不到该文件或文件夹：请检查路径和文件名",
+                "no such file or folder: check the path and the file name",
+            ).problem
+        )
+        return frames, encodings, problems
     if path.is_dir():
         for f in sorted(path.glob("*.csv")):
             if f.name.startswith("_"):
                 continue  # side files (e.g. the generator's 冲击 ground truth) are not tables
-            frames[f.stem.strip()], encodings[f.stem.strip()] = raw_csv(f)
-        return frames, encodings, []
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return {n.strip(): f for n, f in _sheets(path).items()}, {}, []
-    if path.suffix.lower() == ".csv":
-        frame, enc = raw_csv(path)
-        return {path.stem.strip(): frame}, {path.stem.strip(): enc}, []
-    raise FileNotFoundError(f"不是工作簿或CSV文件夹：{path} / not a workbook or a CSV folder")
+            try:
+                frames[f.stem.strip()], encodings[f.stem.strip()] = raw_csv(f)
+            except Unreadable as e:
+                problems.append(e.problem)
+        return frames, encodings, problems
+    try:
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            return {n.strip(): f for n, f in _sheets(path).items()}, {}, []
+        if path.suffix.lower() == ".csv":
+            frame, enc = raw_csv(path)
+            return {path.stem.strip(): frame}, {path.stem.strip(): enc}, []
+    except Unreadable as e:
+        return frames, encodings, [e.problem]
+    problems.append(
+        unreadable(
+            path,
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”：请提供 .xlsx 工作簿，或放有“表名.csv”文件的文件夹",
+            f"unsupported file type “{path.suffix or 'no extension'}”: give an .xlsx workbook or a "
+            "folder of <table>.csv files",
+        ).problem
+    )
+    return frames, encodings, problems
 
 
 def prepare(raw: pl.DataFrame, table: ix.Table, checker: Checker) -> pl.DataFrame:
     """Rename headers to keys, add the row number, drop blank rows; report unknown/missing columns."""
     accepted = header_map(table)
     rename: dict[str, str] = {}
+    markers = [h for h in raw.columns if h.startswith(NUMERIC)]
     for h in raw.columns:
+        if h in markers:
+            continue
         key = match_header(h, accepted)
         if key is None or key in rename.values():
             checker.warnings.append(
@@ -124,9 +269,10 @@ def prepare(raw: pl.DataFrame, table: ix.Table, checker: Checker) -> pl.DataFram
             )
             continue
         rename[h] = key
-    frame = raw.select([pl.col(h).cast(pl.Utf8).alias(k) for h, k in rename.items()])
+    marked = [pl.col(NUMERIC + h).alias(NUMERIC + k) for h, k in rename.items() if NUMERIC + h in markers]
+    frame = raw.select([pl.col(h).cast(pl.Utf8).alias(k) for h, k in rename.items()] + marked)
     frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    keys = [k for k in frame.columns if k != ROW]
+    keys = [k for k in frame.columns if k != ROW and not k.startswith(NUMERIC)]
     if keys:
         blank = pl.all_horizontal([pl.col(k).is_null() | (pl.col(k).str.strip_chars() == "") for k in keys])
         frame = frame.filter(~blank)
@@ -149,7 +295,7 @@ def _duplicates(
 
 
 def cross_checks(tables: dict[str, pl.DataFrame], checkers: dict[str, Checker]) -> None:
-    """Checks across rows and tables that need no database."""
+    """Checks across rows and tables of the file that hold whatever else exists: duplicate keys."""
     hh = tables.get("households")
     mem = tables.get("members")
     inc = tables.get("income")
@@ -192,61 +338,13 @@ def cross_checks(tables: dict[str, pl.DataFrame], checkers: dict[str, Checker]) 
             "duplicate income row for the same household, year and quarter",
         )
     if mem is not None:
-        ch = checkers["members"]
         _duplicates(
-            mem, ["id_number"], "证件号码", ch, "证件号码在文件中重复", "duplicate ID number in the file"
-        )
-        heads = (
-            mem.filter(pl.col("household_id").is_not_null())
-            .group_by("household_id")
-            .agg((pl.col("relation") == "户主").sum().alias("heads"), pl.col(ROW).min().alias("first"))
-        )
-        several = heads.filter(pl.col("heads") > 1)["household_id"]
-        ch.flag(
             mem,
-            pl.col("household_id").is_in(several.implode()) & (pl.col("relation") == "户主"),
-            "与户主关系",
-            "同一户有多个户主",
-            "more than one 户主 in the household",
-            value_col="household_id",
-        )
-        none = heads.filter((pl.col("heads") == 0) & pl.col("household_id").is_not_null())
-        ch.flag(
-            mem,
-            pl.col(ROW).is_in(none["first"].implode()),
-            "与户主关系",
-            lambda v: f"户{v}没有户主",
-            lambda v: f"household {v} has no 户主",
-            value_col="household_id",
-        )
-        if hh is not None:
-            known = hh["household_id"].drop_nulls().implode()
-            ch.flag(
-                mem,
-                pl.col("household_id").is_not_null() & ~pl.col("household_id").is_in(known),
-                "户编号",
-                "户编号在家庭表中不存在",
-                "household not in the 家庭 sheet",
-            )
-            missing = hh.filter(
-                pl.col("household_id").is_not_null()
-                & ~pl.col("household_id").is_in(mem["household_id"].drop_nulls().implode())
-            )
-            checkers["households"].flag(
-                hh,
-                pl.col(ROW).is_in(missing[ROW].implode()),
-                "户编号",
-                "该户在家庭成员表中没有成员（应有一名户主）",
-                "household has no members in the 家庭成员 sheet (needs one 户主)",
-            )
-    if inc is not None and hh is not None:
-        known = hh["household_id"].drop_nulls().implode()
-        checkers["income"].flag(
-            inc,
-            pl.col("household_id").is_not_null() & ~pl.col("household_id").is_in(known),
-            "户编号",
-            "户编号在家庭表中不存在",
-            "household not in the 家庭 sheet",
+            ["id_number"],
+            "证件号码",
+            checkers["members"],
+            "证件号码在文件中重复",
+            "duplicate ID number in the file",
         )
     if hh is not None and vil is not None and not vil.is_empty():
         checkers["households"].flag(
@@ -259,40 +357,201 @@ def cross_checks(tables: dict[str, pl.DataFrame], checkers: dict[str, Checker]) 
             warning=True,
         )
     if cad is not None and not cad.is_empty():
-        pairs = cad.select(ROW, "cadre_id", pl.col("current_households").str.split(";")).explode(
-            "current_households"
-        )
-        pairs = pairs.with_columns(pl.col("current_households").str.strip_chars()).filter(
-            pl.col("current_households").is_not_null() & (pl.col("current_households") != "")
-        )
-        ch = checkers["cadres"]
-        ch.flag(
-            pairs,
-            pl.col("current_households").is_duplicated(),
+        checkers["cadres"].flag(
+            cadre_pairs(cad),
+            pl.col("household_id").is_duplicated(),
             "现帮扶户编号",
             "同一户被多名干部结对帮扶",
             "household paired with more than one cadre",
-            value_col="current_households",
+            value_col="household_id",
         )
-        if hh is not None:
-            ch.flag(
-                pairs,
-                ~pl.col("current_households").is_in(hh["household_id"].drop_nulls().implode()),
-                "现帮扶户编号",
-                "帮扶户编号在家庭表中不存在",
-                "paired household not in the 家庭 sheet",
-                value_col="current_households",
-                warning=False,
+
+
+def cadre_pairs(cadres: pl.DataFrame) -> pl.DataFrame:
+    """One row per (cadre, household) listed in 现帮扶户编号, with the cadre's spreadsheet row."""
+    return (
+        cadres.select(ROW, "cadre_id", pl.col("current_households").str.split(";").alias("household_id"))
+        .explode("household_id")
+        .with_columns(pl.col("household_id").str.strip_chars())
+        .filter(pl.col("household_id").is_not_null() & (pl.col("household_id") != ""))
+    )
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the registry already holds that a file's rows may refer to.
+
+    ``households``: household_id; ``members``: id_number, household_id, relation. Empty when no
+    database is involved: then the file alone is the universe.
+    """
+
+    households: pl.DataFrame
+    members: pl.DataFrame
+    registry: bool = True
+
+    @classmethod
+    def nothing(cls) -> Known:
+        return cls(
+            pl.DataFrame(schema={"household_id": pl.Utf8}),
+            pl.DataFrame(schema={"id_number": pl.Utf8, "household_id": pl.Utf8, "relation": pl.Utf8}),
+            registry=False,
+        )
+
+
+def reference_checks(tables: dict[str, pl.DataFrame], known: Known | None = None) -> list[Problem]:
+    """Errors in how the file's rows refer to households, over ``known`` ∪ file.
+
+    A member, income row or pair whose household exists nowhere; a household that would have no
+    户主, or two (file heads, and a stored head the file does not re-list); a 家庭 row whose
+    household would have no member at all. File rows override stored ones with the same 证件号码.
+    """
+    known = known if known is not None else Known.nothing()
+    hh = tables.get("households")
+    mem = tables.get("members")
+    cad = tables.get("cadres")
+    checkers = {t.key: Checker(t.name) for t in ix.TABLES}
+    file_households = (
+        hh.select("household_id").drop_nulls()
+        if hh is not None
+        else pl.DataFrame(schema={"household_id": pl.Utf8})
+    )
+    universe = pl.concat([file_households, known.households.select("household_id")]).unique()["household_id"]
+    nowhere = (
+        ("户编号不存在（系统中和文件中都没有）", "household not found in the registry or the file")
+        if known.registry
+        else ("户编号在家庭表中不存在", "household not in the 家庭 sheet")
+    )
+    exists = pl.col("household_id").is_in(universe.implode())
+    for key in ("members", "income"):
+        frame = tables.get(key)
+        if frame is not None:
+            checkers[key].flag(
+                frame, pl.col("household_id").is_not_null() & ~exists, "户编号", nowhere[0], nowhere[1]
             )
+    if cad is not None and not cad.is_empty():
+        checkers["cadres"].flag(
+            cadre_pairs(cad),
+            ~exists,
+            "现帮扶户编号",
+            "帮扶户编号" + nowhere[0].removeprefix("户编号"),
+            "paired " + nowhere[1],
+            value_col="household_id",
+        )
+    stored_rest = known.members
+    if mem is not None:
+        stored_rest = stored_rest.filter(~pl.col("id_number").is_in(mem["id_number"].drop_nulls().implode()))
+        _heads(mem.filter(pl.col("household_id").is_in(universe.implode())), stored_rest, checkers["members"])
+    if hh is not None:
+        with_members = pl.concat(
+            [
+                stored_rest.select("household_id"),
+                mem.select("household_id")
+                if mem is not None
+                else pl.DataFrame(schema={"household_id": pl.Utf8}),
+            ]
+        )["household_id"].drop_nulls()
+        checkers["households"].flag(
+            hh,
+            pl.col("household_id").is_not_null() & ~pl.col("household_id").is_in(with_members.implode()),
+            "户编号",
+            "该户在文件和系统中都没有成员（应有一名户主）"
+            if known.registry
+            else "该户在家庭成员表中没有成员（应有一名户主）",
+            "household has no members in the file or the registry (needs one 户主)"
+            if known.registry
+            else "household has no members in the 家庭成员 sheet (needs one 户主)",
+        )
+    return [p for c in checkers.values() for p in c.errors]
+
+
+def _heads(mem: pl.DataFrame, stored_rest: pl.DataFrame, checker: Checker) -> None:
+    """Exactly one 户主 per household over the file's members and the stored ones it does not list."""
+    stored_heads = (
+        stored_rest.filter(pl.col("relation") == "户主")
+        .group_by("household_id")
+        .agg(pl.col("id_number").first().alias("stored_head"))
+    )
+    heads = (
+        mem.filter(pl.col("household_id").is_not_null())
+        .group_by("household_id")
+        .agg((pl.col("relation") == "户主").sum().alias("heads"), pl.col(ROW).min().alias("first"))
+        .join(stored_heads, on="household_id", how="left")
+    )
+    is_head = pl.col("relation") == "户主"
+    several = heads.filter(pl.col("heads") > 1)["household_id"]
+    checker.flag(
+        mem,
+        pl.col("household_id").is_in(several.implode()) & is_head,
+        "与户主关系",
+        "同一户有多个户主",
+        "more than one 户主 in the household",
+        value_col="household_id",
+    )
+    clash = heads.filter((pl.col("heads") == 1) & pl.col("stored_head").is_not_null())
+    # A head whose ID number is bad has that error already: whether it is the stored head is unknown.
+    hit = mem.filter(is_head & pl.col("id_number").is_not_null()).join(
+        clash.select("household_id", "stored_head"), on="household_id"
+    )
+    for row, hid, other in hit.select(ROW, "household_id", "stored_head").iter_rows():
+        checker.errors.append(
+            Problem(
+                checker.table,
+                row,
+                "与户主关系",
+                hid,
+                f"系统中该户已有户主（{mask(other)}），文件中未包含该人",
+                f"the household already has a stored 户主 ({mask(other)}) who is not in the file",
+            )
+        )
+    none = heads.filter((pl.col("heads") == 0) & pl.col("stored_head").is_null())
+    checker.flag(
+        mem,
+        pl.col(ROW).is_in(none["first"].implode()),
+        "与户主关系",
+        lambda v: f"户{v}没有户主",
+        lambda v: f"household {v} has no 户主",
+        value_col="household_id",
+    )
+
+
+def _empty_input(path: Path, raw: dict[str, pl.DataFrame]) -> Problem:
+    names = "、".join(t.name for t in ix.TABLES)
+    known = [n for n in raw if n in ix.TABLES_BY_NAME or n in ix.FEEDS_BY_NAME]
+    if known:
+        return unreadable(
+            path,
+            f"工作表都是空的（{'、'.join(known)}）：请填写表头和数据后再导入",
+            f"every sheet is empty ({', '.join(known)}): fill in the headers and data, then import",
+        ).problem
+    if path.is_dir():
+        return unreadable(
+            path,
+            f"文件夹中没有可识别的表文件：文件名应为表名加 .csv（{names}，或部门数据如 残联.csv）",
+            "the folder holds no known table file: name the files after the tables "
+            f"({', '.join(t.name + '.csv' for t in ix.TABLES)}, or a feed such as 残联.csv)",
+        ).problem
+    what = "工作表" if path.suffix.lower() in WORKBOOK_SUFFIXES else "文件"
+    found = "、".join(raw) or "无"
+    return unreadable(
+        path,
+        f"没有可识别的{what}（现有：{found}）：{what}名应为表名（{names}）",
+        f"no known {'sheet' if what == '工作表' else 'table'} (found: {found}): name it after a table ({names})",
+    ).problem
 
 
 def read(path: Path) -> ReadResult:
-    """Parse and check a workbook or CSV folder; the database is not touched."""
+    """Parse and check a workbook or CSV folder; the database is not touched.
+
+    A file that cannot be read at all gives an error naming it (``errors``), not an exception.
+    """
+    from zengshou.ingest.plausibility import odd_values
+
     path = Path(path)
-    raw, encodings, _ = raw_tables(path)
+    raw, encodings, unreadable_files = raw_tables(path)
     result = ReadResult(
         population=Population(), source=path, encoding={k: v.split("+")[0] for k, v in encodings.items()}
     )
+    result.errors.extend(unreadable_files)
     checkers: dict[str, Checker] = {}
     typed: dict[str, pl.DataFrame] = {}
     feeds_by_name = {t.name: t for t in ix.FEEDS}
@@ -303,14 +562,32 @@ def read(path: Path) -> ReadResult:
                 Problem(name, None, "", None, "未知的表，已忽略", "unknown sheet or file, ignored")
             )
             continue
+        if not frame.columns:  # a blank sheet of a template: nothing to read, nothing to check
+            result.warnings.append(
+                Problem(
+                    spec.name,
+                    None,
+                    "",
+                    None,
+                    "工作表为空（没有表头行），已忽略",
+                    "the sheet is empty (no header row), ignored",
+                )
+            )
+            continue
         result.tables.append(spec.name)
         checker = checkers[spec.key] = Checker(spec.name)
         prepared = prepare(frame, spec, checker)
-        result.columns[spec.key] = [k for k in prepared.columns if k != ROW]
+        result.columns[spec.key] = [k for k in prepared.columns if k != ROW and not k.startswith("__")]
         wide = "+" in encodings[name] if name in encodings else True
         typed[spec.key] = check_table(prepared, spec, checker, wide)
+    if not result.tables and not unreadable_files:
+        result.errors.append(_empty_input(path, raw))
+    all_checkers = {t.key: checkers.get(t.key) or Checker(t.name) for t in ix.TABLES}
     if typed:
-        cross_checks(typed, {t.key: checkers.get(t.key) or Checker(t.name) for t in ix.TABLES})
+        cross_checks(typed, all_checkers)
+        result.reference_errors = reference_checks(typed)
+        result.errors.extend(result.reference_errors)
+        result.warnings.extend(odd_values(typed, result.columns))
     if "housing" in typed:
         hc = checkers["housing"]
         frame = typed["housing"]
@@ -325,6 +602,7 @@ def read(path: Path) -> ReadResult:
         result.errors.extend(checker.errors)
         result.warnings.extend(checker.warnings)
     result.errors.sort(key=sort_key)
+    result.warnings.sort(key=sort_key)
     result.frames = typed
     pop = result.population
     for t in ix.TABLES:

@@ -102,7 +102,8 @@ def validate(job: ImportJob) -> None:
         if job.kind == "interchange":
             from zengshou import ingest
 
-            result = ingest.read(Path(job.path))
+            # registry ∪ file: rows for stored households are as valid here as in the import itself
+            result = ingest.validate(Path(job.path))
             errors = list(result.errors)
             job.errors = _error_rows(errors)
             job.error_count = len(errors)
@@ -111,18 +112,11 @@ def validate(job: ImportJob) -> None:
         else:
             from zengshou.ingest import feeds
 
-            checker = getattr(feeds, "read_feed", None) or getattr(feeds, "read", None)
-            if checker is not None:
-                result = checker(job.kind, Path(job.path))
-                errors = list(getattr(result, "errors", []) or [])
-                job.errors = _error_rows(errors)
-                job.error_count = len(errors)
-                rows = getattr(result, "rows", None) or getattr(
-                    getattr(result, "frame", None), "height", None
-                )
-                job.summary = {"将导入": {"行数": int(rows)}} if rows is not None else {}
-            else:
-                job.summary = {}
+            feed = feeds.read_feed(job.kind, Path(job.path))
+            job.errors = _error_rows(feed.errors)
+            job.error_count = len(feed.errors)
+            job.warnings = _error_rows(feed.warnings)[:500]
+            job.summary = {"将导入": {"行数": feed.rows}}
         job.status = ImportJob.Status.INVALID if job.error_count else ImportJob.Status.READY
         job.message = (
             f"发现{job.error_count}处错误，数据未写入。请按下表逐行改正后重新上传。"
