@@ -5,8 +5,11 @@ from django.urls import include, path, re_path
 
 from zengshou.web.api import api
 from zengshou.web.static import serve_static
+from zengshou.web.views import admin_login
 
 urlpatterns = [
+    # Before the admin's own: its sign-in goes through the web app's throttled sign-in page.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     re_path(r"^static/(?P<path>.+)$", serve_static),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from tests.web.conftest import PASSWORD
@@ -88,3 +90,37 @@ def test_demo_users_one_per_role(world):
     c = Client()
     name, pw = users[2][0], users[2][1]
     assert c.post("/login/", {"username": name, "password": pw}).status_code == 302
+
+
+def test_admin_signs_in_only_through_the_throttled_login(world, client):
+    """The admin's own sign-in form is never served: /admin/login/ sends to the web app's sign-in
+    page, which counts failures, so guessing a superuser's password through the admin is throttled."""
+    from urllib.parse import unquote
+
+    from zengshou.registry.models import AuditEvent
+
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+    r = client.get("/admin/auth/user/", follow=True)
+    assert r.redirect_chain[-1][0].startswith("/login/")
+    assert "next=/admin/auth/user/" in unquote(r.redirect_chain[-1][0])
+    assert "用户名" in r.content.decode()
+    # A POST to the admin's address checks no password and signs nobody in.
+    r = client.post("/admin/login/", {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    assert client.get("/admin/").status_code == 302
+    for _ in range(5):
+        r = client.post("/login/", {"username": "root", "password": "wrong-password", "next": "/admin/"})
+        assert r.status_code == 401
+    r = client.post("/login/", {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert r.status_code == 429 and "登录失败次数过多" in r.content.decode()
+    assert client.get("/admin/").status_code == 302
+    events = AuditEvent.objects.filter(username="root")
+    assert events.filter(action="login.failed").count() == 5
+    assert events.filter(action="login.throttled").count() == 1
+    # Once the window has passed, the right password leads into the admin.
+    from zengshou.web.models import LoginFailure
+
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    r = client.post("/login/", {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert r.status_code == 302 and r["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

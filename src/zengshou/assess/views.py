@@ -20,6 +20,7 @@ from zengshou.registry.areas import code_prefix
 from zengshou.registry.audit import record
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
+from zengshou.web.forms import year_or
 from zengshou.web.roles import Role
 
 #: Users of an area, who see its quarterly analysis (M06/S01) and download its report.
@@ -51,7 +52,7 @@ def _period(request: HttpRequest) -> tuple[int, int]:
         quarter = int(request.GET.get("quarter", default_q))
     except ValueError:
         year, quarter = today.year, default_q
-    return year, min(max(quarter, 1), 4)
+    return year_or(year, today.year), min(max(quarter, 1), 4)
 
 
 @page(ASSESS_ROLES)

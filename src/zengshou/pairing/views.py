@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from zengshou.pairing.solver import PairingResult
 from zengshou.web import scope as sc
 from zengshou.web.access import page
+from zengshou.web.forms import parse_year
 from zengshou.web.roles import Role
 
 #: Users who propose and confirm pairings: the county (S02 "由县统筹安排"), and the city and the
@@ -49,7 +50,7 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
         from zengshou.pipeline import default_params, run_batch
 
         try:
-            year = int(request.POST.get("year") or default_year)
+            year = parse_year(request.POST.get("year") or default_year)
             pop = population_from_database(s.area_code, years=(year - 1, year))
             if pop.households.height == 0:
                 messages.error(request, "本区域没有农户数据 / no households")

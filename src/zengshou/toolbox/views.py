@@ -20,6 +20,7 @@ from zengshou.registry.audit import record
 from zengshou.web import roles
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
+from zengshou.web.forms import year_or
 from zengshou.web.roles import Role
 
 #: Users who may change a county's toolbox: that county's users, and the region.
@@ -114,7 +115,7 @@ def county(request: HttpRequest, s: sc.Scope, code: str) -> HttpResponse:
         on = dt.date.today()
     show_version = request.GET.get("version")
     current: Any = None
-    if show_version and show_version.isdigit():
+    if show_version and show_version.isdecimal():
         v = next((x for x in versions if x.version == int(show_version)), None)
         if v is None:
             raise Http404
@@ -155,7 +156,7 @@ def whatif(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.toolbox.engine import check_keys, shipped_params
 
     ps = shipped_params()
-    year = int(request.POST.get("year") or dt.date.today().year - 1)
+    year = year_or(request.POST.get("year"), dt.date.today().year - 1)
     lines = request.POST.get("changes", "")
     context: dict[str, Any] = {
         "year": year,
@@ -230,7 +231,7 @@ def _run_whatif(s: sc.Scope, year: int, changes: dict[str, str]) -> Any:
     from zengshou.toolbox import whatif as run
     from zengshou.toolbox.county import effective_toolboxes
 
-    pop, tiers = _population_and_tiers(s.prefix if s.role != Role.REGION_ADMIN else None, year)
+    pop, tiers = _population_and_tiers(s.prefix, year)
     return run(pop, tiers, year, changes, county_toolboxes=effective_toolboxes())
 
 
@@ -244,13 +245,17 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
     from zengshou.toolbox.plans import STATUS_LABELS, PlanError, transition
 
     h = sc.household_or_404(s, household_id)
-    year = int(request.GET.get("year") or request.POST.get("year") or dt.date.today().year - 1)
+    year = year_or(request.GET.get("year") or request.POST.get("year"), dt.date.today().year - 1)
     if request.method == "POST":
         if not s.can(PLAN_ROLES):
             raise Http404
         item_id = request.POST.get("item", "")
         plan = Plan.objects.filter(household_id=h.household_id, year=year).first()
-        if plan is None or not item_id.isdigit() or not plan.items.filter(id=int(item_id)).exists():
+        if (
+            plan is None
+            or not (item_id.isdecimal() and len(item_id) < 16)
+            or not plan.items.filter(id=int(item_id)).exists()
+        ):
             raise Http404
         try:
             on = dt.date.fromisoformat(request.POST.get("on", ""))

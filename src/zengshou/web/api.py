@@ -28,6 +28,7 @@ from zengshou.tiers.models import TierResult
 from zengshou.web import roles, stats
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip
+from zengshou.web.forms import YEARS
 from zengshou.web.models import ApiToken
 
 
@@ -399,6 +400,8 @@ def alert_transition(request: HttpRequest, alert_id: int, body: Transition) -> d
 def area_stats(request: HttpRequest, area_code: str, year: int | None = None) -> dict[str, Any]:
     s = _scope(request)
     area = sc.area_or_404(s, area_code)
+    if year is not None and year not in YEARS:
+        raise HttpError(400, f"year 应为 {YEARS.start}–{YEARS.stop - 1} 之间的年份")
     return stats.area_stats(s, area.code, year)
 
 

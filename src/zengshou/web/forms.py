@@ -14,6 +14,25 @@ from zengshou.monitor.models import MONITORING_TYPES
 from zengshou.monitor.rules import CODES
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
+#: Years a query or form may ask for; anything else (a typo, a number too large for the database)
+#: falls back to the page's default year.
+YEARS = range(2000, 2101)
+
+
+def parse_year(value: object) -> int:
+    """The year in a query or form value; ValueError with a message saying what to enter otherwise."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdecimal() and int(text) in YEARS):
+        raise ValueError(f"年度“{text[:20]}”无效，请填写{YEARS.start}至{YEARS.stop - 1}之间的四位年份")
+    return int(text)
+
+
+def year_or(value: object, default: int) -> int:
+    """The year in a query or form value, or ``default`` when it is missing or no plausible year."""
+    try:
+        return parse_year(value)
+    except ValueError:
+        return default
 
 
 class LoginForm(forms.Form):
