@@ -2,7 +2,9 @@
 
 Scores feed the alert system as their own code (``risk_alert_code``, R01) beside the rule alerts
 M03–M05: a household whose calibrated probability reaches a cut-off of ``level_cutoffs`` gets an
-alert of that level, its explanation carrying the probability and the three reasons.
+alert of that level, its explanation carrying the probability and the three reasons. At most
+``alert_share`` of the households (highest probabilities first) are warned, so the model adds a
+short list to the queue rather than a quarter of the region.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def score_frame(
     share = float(params.for_year("visit_budget_share", year)) if budget_share is None else budget_share
     k = budget_count(frame.height, share)
     cutoffs = list(params.for_year("level_cutoffs", year))
+    warned_at_most = budget_count(frame.height, float(params.for_year("alert_share", year)))
     # raw score breaks ties of the step-shaped calibrated probability
     order = np.lexsort((-raw, -prob))
     rank = np.empty(len(prob), dtype=np.int64)
@@ -80,7 +83,10 @@ def score_frame(
         how="horizontal",
     ).with_columns(
         (pl.col("rank") <= k).alias("in_budget"),
-        levels(pl.col("probability"), cutoffs).alias("level"),
+        pl.when(pl.col("rank") <= warned_at_most)
+        .then(levels(pl.col("probability"), cutoffs))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+        .alias("level"),
         pl.lit(str(params.for_year("risk_alert_code", year))).alias("code"),
         pl.lit(model.version).alias("model_version"),
     )
