@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,14 +149,19 @@ def run_batch(
     year: int,
     quarter: int | None = None,
     params: ParameterSet | None = None,
+    stages: Iterable[str] | None = None,
 ) -> BatchResult:
-    """Run every registered stage over ``pop`` for the year (or cumulative quarter 1–4)."""
+    """Run every registered stage (or only those named in ``stages``, in registration order) over
+    ``pop`` for the year (or cumulative quarter 1–4)."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise ValueError(f"季度应为1–4，实际为{quarter} / quarter must be 1–4, got {quarter}")
     for module in STAGE_MODULES:
         importlib.import_module(module)
     result = BatchResult(year, quarter, params or default_params(), pop)
+    wanted = None if stages is None else set(stages)
     for stage in STAGES:
+        if wanted is not None and stage.name not in wanted:
+            continue
         t0 = time.perf_counter()
         result.frames[stage.name] = stage.run(result)
         result.timings[stage.name] = time.perf_counter() - t0

@@ -102,7 +102,8 @@ def _tier_history(years: range) -> str:
 
     stored = 0
     for y in years:
-        result = run_batch(population_from_database(None, years=(y - 1, y)), y)
+        pop = population_from_database(None, years=(y - 1, y))
+        result = run_batch(pop, y, stages=("accounts", "alerts", "tiers"))
         with transaction.atomic():
             stored += store_tiers(result, "demo", timezone.now())
     return f"{len(years)} 年分层结果 {stored:,d} 条 / tier results of earlier years"
