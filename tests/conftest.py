@@ -17,6 +17,14 @@ def village(db):
     return Area.objects.create(code="640522100201", name="山门村", level="village", parent=township)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached figures of another test's data never leak in."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def areas_db(transactional_db):
     """A database that commits (for CLI commands), with Ningxia's areas that a flush before it removed."""

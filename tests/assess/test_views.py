@@ -19,6 +19,28 @@ def test_quarter_page_and_report_download(world, login) -> None:
     assert AuditEvent.objects.filter(action="report.download", username="county", object_id="640522").exists()
 
 
+def test_the_assessment_is_computed_once_until_the_data_changes(world, login, monkeypatch) -> None:
+    from zengshou.assess import database
+
+    calls: list[int] = []
+    real = database.assess_database
+
+    def counted(year: int, quarter: int, *args: object, **kwargs: object) -> object:
+        calls.append(year)
+        return real(year, quarter)
+
+    monkeypatch.setattr(database, "assess_database", counted)
+    c = login("county")
+    assert c.get("/assess/?year=2025&quarter=4").status_code == 200
+    assert c.get("/assess/report/?year=2025&quarter=4&format=docx").status_code == 200
+    assert len(calls) == 1  # the page and the report share one computation
+    TargetProgress.objects.create(
+        target_id="L05:以工代赈岗位", year=2025, quarter=4, value=10, entered_by="t"
+    )
+    assert c.get("/assess/?year=2025&quarter=4").status_code == 200
+    assert len(calls) == 2  # new progress: computed again
+
+
 def test_targets_progress_entry_by_department_only(world, login) -> None:
     c = login("department")
     r = c.post(

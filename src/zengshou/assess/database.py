@@ -79,11 +79,12 @@ def assess_database(
     q: int | None = quarter
     if quarter == 4 and pop.income.filter((pl.col("year") == year) & (pl.col("quarter") == 4)).height == 0:
         q = None
-    now = run_batch(pop, year, q, params)
+    # the indicators read accounts, tiers and alerts: the toolbox and pairing stages are not needed
+    now = run_batch(pop, year, q, params, stages=("accounts", "alerts", "tiers"))
     prev_alerts = None
     same = pl.col("quarter").is_null() if q is None else pl.col("quarter") == q
     if pop.income.filter((pl.col("year") == year - 1) & same).height:
-        prev_alerts = run_batch(pop, year - 1, q, params).alerts
+        prev_alerts = run_batch(pop, year - 1, q, params, stages=("accounts", "alerts")).alerts
     try:
         national: float | None = float(params.for_year("fell_share_national_average", year))
     except ParameterError:  # no national figure for the year: the comparison shows 无数据
@@ -124,3 +125,46 @@ def open_level1_alerts(year: int, area: str = "") -> pl.DataFrame:
         area_code__startswith=area,
     ).values_list("household_id", "code")
     return pl.DataFrame(list(rows), schema={"household_id": pl.Utf8, "code": pl.Utf8}, orient="row")
+
+
+def data_version() -> str:
+    """What the assessment depends on, in a few indexed queries: registry writes (imports, feeds,
+    pipeline runs), alert decisions, plan steps, pairings and target progress. Any change gives a new
+    value, so a cached assessment is never older than the data it was computed from."""
+    from django.db.models import Max
+
+    from zengshou.assess.models import TargetProgress
+    from zengshou.monitor.models import Alert, AlertTransition
+    from zengshou.registry.models import AuditEvent, Pairing
+    from zengshou.toolbox.models import PlanItemEvent
+
+    parts = [
+        AuditEvent.objects.filter(action__in=["import", "feed.import", "pipeline.store"]).aggregate(
+            m=Max("pk")
+        )["m"],
+        Alert.objects.aggregate(m=Max("updated_at"), n=Count("pk")),
+        AlertTransition.objects.aggregate(m=Max("pk"))["m"],
+        PlanItemEvent.objects.aggregate(m=Max("pk"))["m"],
+        Pairing.objects.aggregate(m=Max("pk"), open=Count("pk", filter=Q(ended_on__isnull=True))),
+        TargetProgress.objects.aggregate(m=Max("pk"), n=Count("pk")),
+    ]
+    return repr(parts)
+
+
+def assess_cached(year: int, quarter: int) -> Assessment:
+    """:func:`assess_database` for the web pages, kept until the data changes (see :func:`data_version`).
+
+    The assessment runs the monitoring stages over the whole region twice (this year and last): seconds
+    on 50,000 households, too slow to repeat on every page view and report download.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "zs:assess:" + hashlib.sha1(f"{year}|{quarter}|{data_version()}".encode()).hexdigest()
+    found = cache.get(key)
+    if isinstance(found, Assessment):
+        return found
+    result = assess_database(year, quarter)
+    cache.set(key, result, 3600)
+    return result

@@ -57,7 +57,7 @@ def _period(request: HttpRequest) -> tuple[int, int]:
 
 @page(ASSESS_ROLES)
 def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
-    from zengshou.assess.database import assess_database
+    from zengshou.assess.database import assess_cached
     from zengshou.assess.report import SUMMARY_KEYS, fmt
 
     year, q = _period(request)
@@ -67,7 +67,7 @@ def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     called: list[dict[str, object]] = []
     error = ""
     try:
-        a = assess_database(year, q)
+        a = assess_cached(year, q)
         mine = a.figures.filter(pl.col("area_code").str.starts_with(prefix)).sort(
             ["level", "area_code"], descending=[True, False]
         )
@@ -95,14 +95,14 @@ def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 
 @page(ASSESS_ROLES)
 def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
-    from zengshou.assess.database import assess_database
+    from zengshou.assess.database import assess_cached
     from zengshou.assess.report import ReportError, write_report
 
     year, q = _period(request)
     area, _ = assessed_area(s)
     fmt_ = "pdf" if request.GET.get("format") == "pdf" else "docx"
     try:
-        a = assess_database(year, q)
+        a = assess_cached(year, q)
         tmp = Path(tempfile.mkdtemp()) / f"{area}-{year}Q{q}.{fmt_}"
         write_report(a, area, tmp)
     except (ValueError, ReportError) as exc:
