@@ -43,6 +43,24 @@ def test_behind_schedule_on_time_done_and_no_data() -> None:
     assert s["L13b:村集体经济收益分红村数"]["status"] == "无数据"
 
 
+def test_a_rate_target_is_due_in_full_at_every_report() -> None:
+    t = load_targets()
+    progress = pl.DataFrame(
+        {
+            "target_id": ["T04:主要农作物良种覆盖率", "T09:有组织化输出比例"],
+            "year": [2025, 2025],
+            "quarter": [1, 1],
+            # 97% seed coverage in the first quarter is behind a 98% target, though little time has passed
+            "value": [97.0, 41.0],
+        }
+    )
+    s = {r["target_id"]: r for r in status(t, progress, 2025, 1).iter_rows(named=True)}
+    assert s["T04:主要农作物良种覆盖率"]["expected_share"] == 1.0
+    assert s["T04:主要农作物良种覆盖率"]["status"] == "滞后"
+    assert s["T09:有组织化输出比例"]["status"] == "已完成"
+    assert s["T05:畜禽粪污综合利用率"]["status"] == "无数据"
+
+
 def test_bad_file_is_named(tmp_path) -> None:
     p = tmp_path / "t.yaml"
     p.write_text("targets:\n  - {code: X1, name: 甲, value: 1, unit: 个}\n", encoding="utf-8")

@@ -25,6 +25,8 @@ TARGET_SCHEMA = {
     "value": pl.Float64,
     "unit": pl.Utf8,
     "annual": pl.Boolean,
+    #: a rate or share to reach and hold (良种覆盖率 98%): due in full at every report, not pro rata
+    "rate": pl.Boolean,
     "deadline": pl.Date,
     "units": pl.Utf8,
     "source": pl.Utf8,
@@ -54,6 +56,7 @@ def load_targets(path: Path | None = None) -> pl.DataFrame:
                 "value": float(t["value"]),
                 "unit": str(t["unit"]),
                 "annual": bool(t.get("annual", False)),
+                "rate": bool(t.get("rate", False)),
                 "deadline": t.get("deadline"),
                 "units": "、".join(t.get("units", [])),
                 "source": str(t.get("source", "")),
@@ -87,11 +90,15 @@ def status(targets: pl.DataFrame, progress: pl.DataFrame, year: int, quarter: in
     )
     start = pl.when(pl.col("annual")).then(pl.lit(dt.date(year, 1, 1))).otherwise(pl.lit(PLAN_START))
     end = pl.when(pl.col("annual")).then(pl.lit(dt.date(year, 12, 31))).otherwise(pl.col("deadline"))
+    if "rate" not in targets.columns:
+        targets = targets.with_columns(pl.lit(False).alias("rate"))
     return (
         targets.join(latest, on="target_id", how="left")
         .with_columns(start.alias("start"), end.alias("due"))
         .with_columns(
-            (
+            pl.when(pl.col("rate"))
+            .then(pl.lit(1.0))
+            .otherwise(
                 ((pl.lit(at) - pl.col("start")).dt.total_days() + 1)
                 / ((pl.col("due") - pl.col("start")).dt.total_days() + 1)
             )
