@@ -103,6 +103,20 @@ def test_m03d_high_medical_self_pay_from_the_feed_names_the_relation_not_the_per
     assert ids[1] not in m["explanation"]
 
 
+def test_m03d_a_first_critical_illness_reimbursement_is_a_new_serious_illness() -> None:
+    b = Builder()
+    new = b.household("NEW", 1, {2024: 40000})
+    old = b.household("OLD", 1, {2024: 40000})
+    b.feed("medical", id_number=new[0], year=2024, total_cost=30000, self_paid=3000, critical_reimbursed=8000)
+    b.feed("medical", id_number=old[0], year=2024, total_cost=30000, self_paid=3000, critical_reimbursed=8000)
+    b.feed("medical", id_number=old[0], year=2023, total_cost=30000, self_paid=3000, critical_reimbursed=9000)
+    al = _alerts(b)
+    m = _codes(al, "NEW")["M03d"]
+    assert m["level"] == "二级"
+    assert m["explanation"].endswith("个人自付3,000元，大病保险报销8,000元")
+    assert "M03d" not in _codes(al, "OLD")  # the illness was known the year before
+
+
 def test_m03e_new_disability_certificate_in_the_period() -> None:
     b = Builder()
     ids = b.household("NEW", 1, {2024: 40000})

@@ -235,7 +235,8 @@ def feed_alerts(
 ) -> pl.DataFrame:
     """M03d–M03j, M07: individual risks found in department feeds and the household sheets.
 
-    M03d 医保 个人自付 ≥ ``medical_selfpay_high`` in the year (一级 at twice that); M03e a disability
+    M03d 医保 个人自付 ≥ ``medical_selfpay_high`` in the year (一级 at twice that), or a first 大病保险
+    reimbursement (none the year before: a new serious illness); M03e a disability
     certificate issued in the period (一级 for grade 一级/二级); M03f a 低保 that ended in the period with
     no later 低保; M03g a member of compulsory-school age 辍学 (member sheet or 教育 feed), 一级; M03h
     a house graded C/D by 住建 or 住房安全 否, 一级; M03i 饮水安全 否, 一级; M03j an employment that
@@ -250,10 +251,15 @@ def feed_alerts(
     medical = _feed(pop, "medical")
     if medical is not None:
         high = float(params.for_year("medical_selfpay_high", year))
+        critical = pl.col("critical_reimbursed").fill_null(0)
+        # a serious illness already paid by 大病保险 the year before is not new
+        known = medical.filter((pl.col("year") == year - 1) & (critical > 0)).select("id_number").unique()
         rows = (
-            medical.filter((pl.col("year") == year) & (pl.col("self_paid") >= high))
+            medical.filter(pl.col("year") == year)
             .group_by("id_number")
-            .agg(pl.col("self_paid").sum(), pl.col("total_cost").sum())
+            .agg(pl.col("self_paid").sum(), pl.col("total_cost").sum(), critical.sum().alias("critical"))
+            .join(known.with_columns(pl.lit(True).alias("known")), on="id_number", how="left")
+            .filter((pl.col("self_paid") >= high) | ((pl.col("critical") > 0) & pl.col("known").is_null()))
             .join(members, on="id_number")
         )
         out.append(
@@ -269,6 +275,13 @@ def feed_alerts(
                             pl.lit("元，个人自付"),
                             yuan_text(pl.col("self_paid")),
                             pl.lit("元"),
+                            pl.when(pl.col("critical") > 0)
+                            .then(
+                                pl.concat_str(
+                                    [pl.lit("，大病保险报销"), yuan_text(pl.col("critical")), pl.lit("元")]
+                                )
+                            )
+                            .otherwise(pl.lit("")),
                         ]
                     ),
                     f"医保数据（{year}年）：",
