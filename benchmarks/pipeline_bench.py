@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from zengshou import interchange as ix
 from zengshou.frames import Population, conform
+from zengshou.pipeline import MONITORING_STAGES
 
 
 def peak_mb() -> float:
@@ -197,16 +198,13 @@ def in_memory(pop: Population, year: int, repeat: int) -> None:
     print(
         f"ratio, median of pairs     {paired[len(paired) // 2]:7.1f} ×   (each run against the yardstick just before it)"
     )
-    core = sum(result.timings.get(s, 0.0) for s in CORE_STAGES)
+    core = sum(result.timings.get(s, 0.0) for s in MONITORING_STAGES)
     print(
-        f"issue 4's stages ({' + '.join(CORE_STAGES)}) {core:6.3f} s = {core / best_y:5.1f} × the yardstick; "
-        f"later stages ({', '.join(s for s in result.timings if s not in CORE_STAGES)}) {total - core:6.3f} s"
+        f"issue 4's stages ({' + '.join(MONITORING_STAGES)}) {core:6.3f} s = {core / best_y:5.1f} × the yardstick; "
+        f"later stages ({', '.join(s for s in result.timings if s not in MONITORING_STAGES)}) {total - core:6.3f} s"
     )
     print(f"peak memory (process)      {peak_mb():7.0f} MB")
 
-
-#: The stages of the monitoring pipeline itself (issue 4); measures and pairing are later issues' stages.
-CORE_STAGES = ("accounts", "alerts", "tiers")
 
 _PERSON_FEED_TABLES = {
     "medical": "registry_medicalrecord",

@@ -129,6 +129,11 @@ class ParameterSet:
     def layer(self, params: Mapping[str, Parameter]) -> None:
         self.params.update(params)
 
+    def overridden_by(self, other: ParameterSet) -> ParameterSet:
+        """A copy where the keys this set has take ``other``'s values (a user's ``--params`` file
+        layered over a part's own files, without pulling in the other parts' keys)."""
+        return ParameterSet({**self.params, **{k: v for k, v in other.params.items() if k in self.params}})
+
     def get(self, key: str) -> Parameter:
         try:
             return self.params[key]

@@ -22,6 +22,10 @@ from zengshou.params import ParameterSet
 #: Parts that add stages and result tables by importing themselves; loaded on the first run.
 STAGE_MODULES: list[str] = ["zengshou.toolbox.stage", "zengshou.pairing.stage"]
 
+#: The monitoring stages themselves (M01–M05, C01–C03): what a caller that needs accounts, alerts and
+#: tiers, but not the later parts' measures or pairing, runs with ``run_batch(..., stages=...)``.
+MONITORING_STAGES: tuple[str, ...] = ("accounts", "alerts", "tiers")
+
 #: The parameter files every run layers, in order (data/params/<name>.yaml).
 SHIPPED_PARAMS: list[str] = ["monitoring", "tiers"]
 

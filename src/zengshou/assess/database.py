@@ -66,7 +66,7 @@ def assess_database(
 ) -> Assessment:
     """M06/S01 for a cumulative quarter: read the registry, run the pipeline for this and last year."""
     from zengshou.monitor.feeds import population_from_database
-    from zengshou.pipeline import default_params, run_batch
+    from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
     from zengshou.registry.areas import code_prefix
 
     params = params or default_params()
@@ -80,7 +80,7 @@ def assess_database(
     if quarter == 4 and pop.income.filter((pl.col("year") == year) & (pl.col("quarter") == 4)).height == 0:
         q = None
     # the indicators read accounts, tiers and alerts: the toolbox and pairing stages are not needed
-    now = run_batch(pop, year, q, params, stages=("accounts", "alerts", "tiers"))
+    now = run_batch(pop, year, q, params, stages=MONITORING_STAGES)
     prev_alerts = None
     same = pl.col("quarter").is_null() if q is None else pl.col("quarter") == q
     if pop.income.filter((pl.col("year") == year - 1) & same).height:

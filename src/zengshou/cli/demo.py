@@ -98,12 +98,12 @@ def _tier_history(years: range) -> str:
 
     from zengshou.monitor.feeds import population_from_database
     from zengshou.monitor.store import store_tiers
-    from zengshou.pipeline import run_batch
+    from zengshou.pipeline import MONITORING_STAGES, run_batch
 
     stored = 0
     for y in years:
         pop = population_from_database(None, years=(y - 1, y))
-        result = run_batch(pop, y, stages=("accounts", "alerts", "tiers"))
+        result = run_batch(pop, y, stages=MONITORING_STAGES)
         with transaction.atomic():
             stored += store_tiers(result, "demo", timezone.now())
     return f"{len(years)} 年分层结果 {stored:,d} 条 / tier results of earlier years"

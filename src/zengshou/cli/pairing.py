@@ -28,18 +28,18 @@ def pair(
 
     setup_django()
     from zengshou.monitor.feeds import population_from_database
-    from zengshou.pairing import pair_population
+    from zengshou.pairing import max_households, pair_population
     from zengshou.pairing.store import confirm as confirm_result
-    from zengshou.pipeline import run_batch
+    from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
 
     pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
         typer.echo("数据库中没有农户数据（请先导入） / no households in the database", err=True)
         raise typer.Exit(2)
-    batch = run_batch(pop, year)
-    from zengshou.params import ParameterSet
-
-    cap = int(ParameterSet.shipped("assess").for_year("pairing_max_households", year))
+    params = default_params()
+    # the solver needs accounts and tiers; the pipeline's own pairing stage would solve it twice
+    batch = run_batch(pop, year, params=params, stages=MONITORING_STAGES)
+    cap = max_households(params, year)
     result = pair_population(pop, batch.accounts, batch.tiers, cap)
     s = result.stats
     typer.echo(

@@ -118,9 +118,7 @@ PAIRS_SCHEMA = {
 
 def max_households(params: ParameterSet, year: int) -> int:
     """S02's limit for ``year``: ``pairing_max_households`` of assess.yaml, or of the user's file."""
-    shipped = ParameterSet(dict(ParameterSet.shipped("assess").params))
-    shipped.layer({k: v for k, v in params.params.items() if k in shipped.params})
-    return int(shipped.for_year("pairing_max_households", year))
+    return int(ParameterSet.shipped("assess").overridden_by(params).for_year("pairing_max_households", year))
 
 
 def pipeline_stage(result: Any) -> pl.DataFrame:

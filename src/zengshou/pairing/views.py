@@ -47,7 +47,7 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     if request.method == "POST":
         from zengshou.monitor.feeds import population_from_database
         from zengshou.pairing import max_households, pair_population
-        from zengshou.pipeline import default_params, run_batch
+        from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
 
         try:
             year = parse_year(request.POST.get("year") or default_year)
@@ -56,7 +56,8 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
                 messages.error(request, "本区域没有农户数据 / no households")
                 return redirect(request.path)
             params = default_params()
-            batch = run_batch(pop, year, params=params)
+            # accounts and tiers are what the solver needs; the pairing stage would solve it twice
+            batch = run_batch(pop, year, params=params, stages=MONITORING_STAGES)
             cap = max_households(params, year)
         except ValueError as exc:  # a year that is no number, or one before the plans' parameters
             messages.error(request, f"无法生成方案：{exc}")

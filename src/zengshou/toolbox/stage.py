@@ -29,10 +29,8 @@ def county_toolboxes() -> dict[str, Any]:
 
 
 def _measures(r: pipeline.BatchResult) -> pl.DataFrame:
-    from zengshou.params import ParameterSet
-
-    params = ParameterSet(dict(shipped_params().params))  # toolbox.yaml and C03's school ages (T14)
-    params.layer({k: v for k, v in r.params.params.items() if k in params.params})  # user --params files
+    # toolbox.yaml and C03's school ages (T14), with the user's --params files over them
+    params = shipped_params().overridden_by(r.params)
     try:
         return evaluate_full(r.population, r.tiers, r.year, county_toolboxes(), params)
     except ParameterError as exc:  # a year before the plans: tiers and alerts still get written

@@ -4,13 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from zengshou.registry.areas import ningxia
+    from zengshou.registry.areas import ensure_loaded
 
-    Area = apps.get_model("registry", "Area")
-    for row in ningxia():
-        Area.objects.update_or_create(
-            code=row.code, defaults={"name": row.name, "level": row.level, "parent_id": row.parent}
-        )
+    ensure_loaded(apps.get_model("registry", "Area"))
 
 
 def unload(apps, schema_editor):
