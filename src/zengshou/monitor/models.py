@@ -99,8 +99,19 @@ class AlertTransition(models.Model):
         ordering = ["at", "id"]
 
 
+class MonitoringSource(models.TextChoices):
+    """How a household became a monitoring object: through the alert workflow or an imported 户类型."""
+
+    WORKFLOW = "workflow", "预警纳入"
+    IMPORT = "import", "导入"
+
+
 class MonitoringObject(models.Model):
-    """A household brought into monitoring (防止返贫致贫监测对象) and, later, its risk elimination."""
+    """A household brought into monitoring (防止返贫致贫监测对象) and, later, its risk elimination.
+
+    Households imported with 户类型 监测对象-* are monitoring objects from that import on
+    (``source`` = import, ``source_file`` = the file); see :mod:`zengshou.monitor.imported`.
+    """
 
     household = models.ForeignKey(
         "registry.Household", on_delete=models.CASCADE, related_name="monitoring_objects"
@@ -113,6 +124,10 @@ class MonitoringObject(models.Model):
     source_alert = models.ForeignKey(
         Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="monitoring_objects"
     )
+    source = models.CharField(
+        "来源", max_length=10, choices=MonitoringSource.choices, default=MonitoringSource.WORKFLOW
+    )
+    source_file = models.CharField("来源文件", max_length=255, blank=True, default="")
     #: 户类型 before inclusion, restored when the risk is eliminated.
     previous_household_type = models.CharField("纳入前户类型", max_length=20, blank=True, default="")
     risk_eliminated_on = models.DateField("风险消除日期", null=True, blank=True)
