@@ -154,9 +154,11 @@ def run_batch(
     quarter: int | None = None,
     params: ParameterSet | None = None,
     stages: Iterable[str] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Run every registered stage (or only those named in ``stages``, in registration order) over
-    ``pop`` for the year (or cumulative quarter 1–4)."""
+    ``pop`` for the year (or cumulative quarter 1–4); ``on_stage(name)`` is told as each one starts
+    (the web's batch page shows it)."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise ValueError(f"季度应为1–4，实际为{quarter} / quarter must be 1–4, got {quarter}")
     for module in STAGE_MODULES:
@@ -166,6 +168,8 @@ def run_batch(
     for stage in STAGES:
         if wanted is not None and stage.name not in wanted:
             continue
+        if on_stage is not None:
+            on_stage(stage.name)
         t0 = time.perf_counter()
         result.frames[stage.name] = stage.run(result)
         result.timings[stage.name] = time.perf_counter() - t0
@@ -209,21 +213,26 @@ def run_on_database(
     area: str | None = None,
     params: ParameterSet | None = None,
     username: str = "system",
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[BatchResult, dict[str, Any]]:
     """Read the registry and its feeds (under ``area``), run every stage, store; result and figures.
 
+    ``on_step`` is told ``"read"``, each stage's name and ``"store"`` as each step starts.
     Raises ``ValueError`` when the database holds no household in the area (nothing to run).
     """
     from zengshou.monitor.feeds import population_from_database
 
+    step = on_step or (lambda name: None)
+    step("read")
     t0 = time.perf_counter()
     # the stages compare a period with the same period of the year before, no further back
     pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
         raise ValueError("数据库中没有农户数据（请先导入） / no households in the database")
     t1 = time.perf_counter()
-    result = run_batch(pop, year, quarter, params)
+    result = run_batch(pop, year, quarter, params, on_stage=on_step)
     t2 = time.perf_counter()
+    step("store")
     counts = store(result, username)
     t3 = time.perf_counter()
     figures: dict[str, Any] = {
