@@ -120,7 +120,7 @@ def test_alerts_have_the_pipelines_shape_and_say_why(scored) -> None:
     assert al.height == scored.scores.filter(pl.col("level").is_not_null()).height > 0
     first = al.row(0, named=True)
     assert first["code"] == "R01" and first["fingerprint"] == f"R01|{first['household_id']}|2024"
-    assert first["explanation"].startswith("模型预测2025年收入下降或低于监测范围的概率为")
+    assert first["explanation"].startswith("模型预测2025年收入下降或低于监测范围的概率约")
     assert "主要原因：1. " in first["explanation"]
     assert first["area_code"] == scored.scores.row(0, named=True)["village_code"]
 

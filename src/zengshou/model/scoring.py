@@ -138,15 +138,20 @@ def score(
     return ScoreResult(year=year, scores=scores, drift=report, features=frame)
 
 
-def alerts(scores: pl.DataFrame) -> pl.DataFrame:
+def alerts(scores: pl.DataFrame, params: ParameterSet | None = None) -> pl.DataFrame:
     """M02: the scored households with a level, as alert rows (``zengshou.monitor.rules.ALERT_SCHEMA``).
 
-    The explanation reads e.g. "模型预测2026年收入下降或低于监测范围的概率为72%（模型v3）。主要原因：
-    工资性收入较上年下降48%；家庭成员新增大病（医保个人自付21,300元）；所在村（乡、县）2025年发生灾害1次…".
+    The explanation reads e.g. "模型预测2026年收入下降或低于监测范围的概率约70%（模型v3）。主要原因：
+    工资性收入较上年下降48%；家庭成员新增大病（医保个人自付21,300元）；所在村（乡、县）2025年发生灾害1次…";
+    the probability is written as ``shown_probability`` says (rounded, never 100%).
     """
     from zengshou.monitor.rules import ALERT_SCHEMA
 
     warned = scores.filter(pl.col("level").is_not_null())
+    if warned.height == 0:
+        return pl.DataFrame(schema=ALERT_SCHEMA)
+    year = int(warned["year"].max())  # type: ignore[arg-type]
+    shown = (params or model_params()).for_year("shown_probability", year)
     numbered = pl.col("reasons").list.eval(
         pl.concat_str([(pl.int_range(pl.len()) + 1).cast(pl.Utf8), pl.lit(". "), pl.element()])
     )
@@ -159,9 +164,11 @@ def alerts(scores: pl.DataFrame) -> pl.DataFrame:
             [
                 pl.lit("模型预测"),
                 (pl.col("year") + 1).cast(pl.Utf8),
-                pl.lit("年收入下降或低于监测范围的概率为"),
-                (pl.col("probability") * 100).round(0).cast(pl.Int64).cast(pl.Utf8),
-                pl.lit("%（模型"),
+                pl.lit("年收入下降或低于监测范围的概率"),
+                reasons.probability_text(
+                    pl.col("probability"), float(shown["step"]), float(shown["ceiling"])
+                ),
+                pl.lit("（模型"),
                 pl.col("model_version"),
                 pl.lit("，风险排名第"),
                 pl.col("rank").cast(pl.Utf8),
@@ -188,4 +195,4 @@ def pipeline_alerts(pop: Population, year: int, params: ParameterSet | None = No
         model = load()
     except ModelError:
         return pl.DataFrame(schema=ALERT_SCHEMA)
-    return alerts(score(model, pop, year, params).scores)
+    return alerts(score(model, pop, year, params).scores, params)
