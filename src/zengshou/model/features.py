@@ -21,6 +21,7 @@ import polars as pl
 from zengshou import interchange as ix
 from zengshou.frames import Population, conform
 from zengshou.income import account
+from zengshou.monitor.employment import holds_job, job_lost_between, lost_on
 from zengshou.params import ParameterSet
 
 
@@ -118,8 +119,19 @@ def as_of(pop: Population, year: int) -> Population:
             feeds[key] = frame.filter(pl.col("year") <= year)
         elif key == "disability":
             feeds[key] = _cut_dates(frame, end, "issued_on", None)
-        elif key in ("civil", "employment"):
+        elif key == "civil":
             feeds[key] = _cut_dates(frame, end, "start_date", "end_date")
+        elif key == "employment":
+            # a job that ends after t was held at t: the 就业状态 it ends in (e.g. 失业) is later news too
+            later = pl.col("end_date") > end
+            feeds[key] = _cut_dates(
+                frame.with_columns(
+                    pl.when(later).then(pl.lit("就业")).otherwise(pl.col("status")).alias("status")
+                ),
+                end,
+                "start_date",
+                "end_date",
+            )
         elif key == "education":
             feeds[key] = frame.filter(
                 pl.col("graduation_year").is_null() | (pl.col("graduation_year") <= year)
@@ -225,20 +237,17 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
 
     employment = _feed(pop, "employment", persons)
     if employment is not None:
-        active_now = pl.col("end_date").is_null()
-        active_before = (pl.col("start_date").is_null() | (pl.col("start_date") <= prev_end)) & (
-            pl.col("end_date").is_null() | (pl.col("end_date") > prev_end)
-        )
+        # an open 失业 registration is unemployment, not a job (zengshou.monitor.employment)
+        active_now = holds_job(end)
+        active_before = holds_job(prev_end)
         working = employment.filter(active_now).select("id_number").unique()
         parts.append(_count(employment, active_now, "employed_end"))
         parts.append(_count(employment, active_before, "employed_prev_end"))
-        ended = employment.filter(pl.col("end_date").is_between(start, end)).join(
-            working, on="id_number", how="anti"
-        )
+        ended = employment.filter(job_lost_between(start, end)).join(working, on="id_number", how="anti")
         parts.append(_count(ended, pl.lit(True), "jobs_ended"))
         parts.append(
             ended.group_by("household_id").agg(
-                pl.col("end_date").dt.month().max().cast(pl.Int64).alias("job_end_month")
+                lost_on().dt.month().max().cast(pl.Int64).alias("job_end_month")
             )
         )
 

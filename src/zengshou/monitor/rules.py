@@ -15,6 +15,7 @@ import polars as pl
 
 from zengshou.frames import Population
 from zengshou.income.text import percent_text, yuan_text
+from zengshou.monitor.employment import holds_job, is_unemployment_registration, job_lost_between
 from zengshou.params import ParameterSet
 
 ALERT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -241,7 +242,8 @@ def feed_alerts(
     certificate issued in the period (一级 for grade 一级/二级); M03f a 低保 that ended in the period with
     no later 低保; M03g a member of compulsory-school age 辍学 (member sheet or 教育 feed), 一级; M03h
     a house graded C/D by 住建 or 住房安全 否, 一级; M03i 饮水安全 否, 一级; M03j an employment that
-    ended in the period with no later one, 三级.
+    ended in the period, or a 失业 registration made in it, with no job held at the period's end, 三级
+    (an open 失业 registration is unemployment, not a job: ``zengshou.monitor.employment``).
     """
     start, end = period_window(year, quarter)
     # computed once: every person-feed rule joins its few rows to it
@@ -415,31 +417,40 @@ def feed_alerts(
 
     employment = _feed(pop, "employment")
     if employment is not None:
-        working = (
-            employment.filter(pl.col("end_date").is_null() | (pl.col("end_date") > end))
-            .filter(pl.col("start_date").is_null() | (pl.col("start_date") <= end))
-            .select("id_number")
-            .unique()
-        )
+        working = employment.filter(holds_job(end)).select("id_number").unique()
         rows = (
-            employment.filter(pl.col("end_date").is_between(start, end))
+            employment.filter(job_lost_between(start, end))
             .join(working, on="id_number", how="anti")
             .join(members, on="id_number")
         )
+        registered = is_unemployment_registration()
         out.append(
             _finish(
                 _per_household(
                     rows,
                     pl.lit("三级"),
-                    pl.concat_str(
-                        [
-                            relation,
-                            pl.lit("在"),
-                            pl.coalesce(pl.col("employer"), pl.lit("原单位")),
-                            pl.lit("的就业于"),
-                            pl.col("end_date").dt.strftime("%Y-%m-%d"),
-                            pl.lit("终止，暂无新的就业记录"),
-                        ]
+                    pl.when(registered)
+                    .then(
+                        pl.concat_str(
+                            [
+                                relation,
+                                pl.lit("于"),
+                                pl.col("start_date").dt.strftime("%Y-%m-%d"),
+                                pl.lit("登记失业，暂无新的就业记录"),
+                            ]
+                        )
+                    )
+                    .otherwise(
+                        pl.concat_str(
+                            [
+                                relation,
+                                pl.lit("在"),
+                                pl.coalesce(pl.col("employer"), pl.lit("原单位")),
+                                pl.lit("的就业于"),
+                                pl.col("end_date").dt.strftime("%Y-%m-%d"),
+                                pl.lit("终止，暂无新的就业记录"),
+                            ]
+                        )
                     ),
                     "人社数据：",
                 ),
