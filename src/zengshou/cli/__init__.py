@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "demo",
     "pairing",
     "assess",
+    "worker",
 )
 
 
@@ -51,4 +52,9 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    app()
+    """The ``zengshou`` entry point: any failure ends in a Chinese message and a non-zero exit."""
+    import sys
+
+    from zengshou.cli.errors import run_guarded
+
+    sys.exit(run_guarded(app))

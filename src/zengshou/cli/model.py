@@ -32,8 +32,10 @@ def _population(area: str | None) -> Any:
     from zengshou.cli.core import migrate
 
     migrate()
+    from zengshou.cli.checks import require_area
     from zengshou.monitor.feeds import population_from_database
 
+    require_area(area)
     pop = population_from_database(area)
     if pop.households.height == 0:
         typer.echo("数据库中没有农户数据（请先导入） / no households in the database", err=True)
@@ -102,12 +104,16 @@ def score_cmd(
     params: Annotated[list[Path] | None, typer.Option("--params", exists=True, help=_PARAMS_HELP)] = None,
 ) -> None:
     """对一个年度评分：概率、级别、三条原因；报告特征漂移 / score a year, report drift."""
+    from zengshou.cli.checks import output_file, require_income
     from zengshou.model import ModelError, alerts, load, score
 
     ps = _params(params)
+    if out is not None:
+        output_file(out, (".csv",))
     try:
         model = load(version)
         pop = _population(area)
+        require_income(year, None, area)
         result = score(model, pop, year, ps)
     except ModelError as exc:
         _fail(exc)
@@ -141,7 +147,6 @@ def score_cmd(
             pl.col("level").alias("级别"),
             pl.col("reasons").list.join("；").alias("主要原因"),
         )
-        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(b"\xef\xbb\xbf" + table.write_csv().encode("utf-8"))
         typer.echo(f"评分表已写入 / written → {out}")
     if store:

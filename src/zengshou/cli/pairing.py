@@ -27,10 +27,16 @@ def pair(
     from zengshou import setup_django
 
     setup_django()
+    from zengshou.cli.checks import output_file, require_income
+
+    require_income(year, None, area)
+    if out is not None:
+        output_file(out, (".xlsx", ".csv"))
     from zengshou.monitor.feeds import population_from_database
     from zengshou.pairing import max_households, pair_population
     from zengshou.pairing.store import confirm as confirm_result
     from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
+    from zengshou.workbooks import write_frames
 
     pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
@@ -70,7 +76,7 @@ def pair(
             pl.col("reason").alias("依据"),
         )
         if out.suffix.lower() == ".xlsx":
-            table.write_excel(out, worksheet="结对方案", autofit=True)
+            write_frames(out, {"结对方案": table})
         else:
             table.write_csv(out, include_bom=True)
         typer.echo(f"方案已写出 / written: {out}")

@@ -32,23 +32,24 @@ def _load(input: Path | None, year: int, area: str | None = None) -> tuple[Any, 
     only the income of ``year`` and the year before is read (what that run needs; the rules read
     ``year`` alone), with the department feeds T14 reads.
     """
+    from zengshou.cli.checks import require_income, require_population_year
     from zengshou.cli.core import migrate
 
     migrate()
     if input is not None:
-        try:
-            from zengshou.ingest import read
-        except ImportError:
-            _fail("导入模块 zengshou.ingest 尚未安装 / the importer is not available")
+        from zengshou.ingest import read
+
         result = read(input)
         if result.errors:
             for e in result.errors[:50]:
                 typer.echo(f"  {e}", err=True)
             _fail(f"文件有 {len(result.errors)} 处错误 / the file has errors", 1)
         pop = result.population
+        require_population_year(pop, year)
     else:
         from zengshou.monitor.feeds import population_from_database
 
+        require_income(year, None, area)
         pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
         _fail("没有农户数据（请先导入） / no households", 1)
@@ -71,6 +72,7 @@ def _load_household(household_id: str, year: int) -> tuple[Any, Any, Any]:
     from zengshou.cli.core import migrate
 
     migrate()
+    from zengshou.cli.checks import require_income
     from zengshou.monitor.feeds import population_from_database
     from zengshou.registry.models import Household
     from zengshou.toolbox.county import effective_toolboxes
@@ -78,6 +80,7 @@ def _load_household(household_id: str, year: int) -> tuple[Any, Any, Any]:
     village = Household.objects.filter(household_id=household_id).values_list("village_id", flat=True).first()
     if village is None:
         _fail(f"户编号 {household_id} 不存在 / no household {household_id!r}", 1)
+    require_income(year)
     tiers = _stored_tiers(year, household_id=household_id)
     if tiers is None:
         typer.echo(
@@ -257,11 +260,11 @@ def plan_generate(
     user: Annotated[str, typer.Option("--user", help="操作人 / user")] = "system",
 ) -> None:
     """按规则为每户生成帮扶计划（已商定、已落实的保留） / generate plans from the rules."""
+    t0 = time.perf_counter()
+    pop, tiers, toolboxes = _load(None, year, area)  # sets Django up before the plan models load
     from zengshou.toolbox.engine import evaluate_full
     from zengshou.toolbox.plans import store_plans
 
-    t0 = time.perf_counter()
-    pop, tiers, toolboxes = _load(None, year, area)
     results = evaluate_full(pop, tiers, year, toolboxes)
     villages = dict(pop.households.select("household_id", "village_code").iter_rows())
     counts = store_plans(results, year, villages, user)
@@ -337,11 +340,18 @@ def plan_cost_cmd(
     from zengshou.cli.core import migrate
 
     migrate()
+    from zengshou.cli.checks import require_area
     from zengshou.toolbox.plans import plan_cost
 
     if by not in ("county", "unit", "code"):
         _fail("--by 应为 county、unit 或 code / --by must be county, unit or code")
+    require_area(area)
     frame = plan_cost(year, by, area)
+    if frame.height == 0:
+        _fail(
+            f"{year} 年{'区划 ' + area + ' ' if area else ''}没有帮扶计划，请先运行 zengshou plan generate --year {year}",
+            1,
+        )
     key = frame.columns[0]
     typer.echo(
         f"{'分组':<14}{'户数':>10}{'措施数':>10}{'费用(元)':>16}{'预计增收(元)':>16}{'已落实(元)':>14}"
