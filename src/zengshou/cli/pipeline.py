@@ -88,6 +88,10 @@ def run_file(
         for e in read_result.errors[:50]:
             typer.echo(f"  {e}", err=True)
         raise typer.Exit(1)
+    from zengshou.cli.checks import output_folder, require_population_year
+
+    require_population_year(read_result.population, year, quarter)
+    output_folder(out)
     try:
         result = run_batch(read_result.population, year, quarter, default_params(*map(str, params or [])))
     except ValueError as exc:  # a parameter missing for the year, a malformed user parameter file
@@ -115,9 +119,11 @@ def pipeline_db(
     ] = "system",
 ) -> None:
     """对数据库运行流水线并保存分层结果和预警 / run the pipeline over the database and store the results."""
+    from zengshou.cli.checks import require_income
     from zengshou.cli.core import migrate
 
     migrate()
+    require_income(year, quarter, area)
     from zengshou.pipeline import default_params, run_on_database
     from zengshou.progress import progress
 
