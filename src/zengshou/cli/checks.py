@@ -92,7 +92,9 @@ def output_file(path: Path, suffixes: Iterable[str]) -> Path:
     allowed = tuple(s.lower() for s in suffixes)
     shown = " 或 ".join(allowed)
     if path.is_dir():
-        fail(f"--out {path} 是文件夹，这里需要一个文件名，如 {path / ('结果' + allowed[0])}")
+        fail(
+            f"--out {path} 是文件夹，这里需要一个以 {shown} 结尾的文件名（如 {path / ('结果' + allowed[0])}）"
+        )
     if path.suffix.lower() not in allowed:
         fail(f"--out {path}：文件应以 {shown} 结尾")
     try:

@@ -125,7 +125,7 @@ def _batch_steps(year: int) -> list[tuple[str, Callable[[], Any]]]:
 
 @app.command()
 def demo(
-    households: int = typer.Option(50_000, "--households", "-n", help="农户数 / number of households"),
+    households: int = typer.Option(50_000, "--households", "-n", min=1, help="农户数 / number of households"),
     seed: int = typer.Option(2025, help="随机种子 / random seed"),
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="完成后启动网页 / serve the web app afterwards"

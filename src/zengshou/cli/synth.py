@@ -21,9 +21,11 @@ def parse_years(text: str) -> list[int]:
         else:
             years = sorted(int(x) for x in text.split(","))
     except ValueError:
-        raise typer.BadParameter(f"年度应写作 2022-2025 或 2023,2025，实际为 {text!r}") from None
+        raise typer.BadParameter(
+            f"年度应写作 2022-2025 或 2023,2025，实际为 {text!r}", param_hint="--years"
+        ) from None
     if not years:
-        raise typer.BadParameter(f"年度范围为空：{text!r}")
+        raise typer.BadParameter(f"年度范围为空：{text!r}", param_hint="--years")
     return years
 
 
@@ -42,10 +44,17 @@ def synth(
     ] = None,
 ) -> None:
     """生成模拟地区（面板数据，含冲击） / generate a synthetic region in the interchange format."""
+    from zengshou.cli.checks import fail, output_file, output_folder
     from zengshou.synth import generate, write
 
     year_list = parse_years(years)
     chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    if chosen not in ("csv", "xlsx"):
+        fail(f"--format 应为 csv 或 xlsx，实际为 {chosen}")
+    if chosen == "xlsx":
+        output_file(out, (".xlsx",))
+    else:
+        output_folder(out)
     start = time.perf_counter()
     region = generate(households, year_list, seed, show_progress=True)
     try:
