@@ -52,6 +52,10 @@ def nav(s: Scope) -> list[tuple[str, str, str]]:
         ]
     if s.can(roles.HOUSEHOLD_ROLES) and _mounted("toolbox:counties"):
         items.append(("toolbox:counties", "政策工具箱", "策"))
+        from zengshou.toolbox.views import WHATIF_ROLES
+
+        if s.can(WHATIF_ROLES):
+            items.append(("toolbox:whatif", "政策测算", "算"))
     items += _part_entries(s)
     if s.can(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES):
         items.append(("web:imports", "导入导出", "⇅"))
