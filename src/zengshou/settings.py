@@ -45,10 +45,14 @@ INSTALLED_APPS = [
     "zengshou.pairing",
     "ninja",
     "zengshou.web",
+    "django_tasks",
+    "django_tasks_db",
+    "zengshou.batch",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,9 +62,11 @@ MIDDLEWARE = [
     "zengshou.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zengshou.web.errors.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "zengshou.urls"
+CSRF_FAILURE_VIEW = "zengshou.web.errors.csrf_failure"
 WSGI_APPLICATION = "zengshou.wsgi.application"
 
 TEMPLATES = [
@@ -98,6 +104,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = config.home() / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # ``zengshou serve`` collects into it; whitenoise serves it
+WHITENOISE_USE_FINDERS = True  # files not collected yet are served from the apps' static folders
 MEDIA_URL = "/media/"
 MEDIA_ROOT = config.home() / "media"
 
@@ -131,3 +139,7 @@ if os.environ.get("ZENGSHOU_HTTPS", "") == "1":
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Background batches (django-tasks): queued in the database, run by ``zengshou worker``, which
+# ``zengshou serve`` starts beside the web server; no extra server on SQLite or PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

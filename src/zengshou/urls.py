@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from zengshou.web.api import api
+from zengshou.web.health import health
 from zengshou.web.static import serve_static
 from zengshou.web.views import admin_login
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("health/", health, name="health"),
     re_path(r"^static/(?P<path>.+)$", serve_static),
     path("toolbox/", include("zengshou.toolbox.urls")),
     path("assess/", include("zengshou.assess.urls")),
@@ -19,5 +21,7 @@ urlpatterns = [
     path("", include("zengshou.web.urls")),
 ]
 
-handler404 = "zengshou.web.views.not_found"
-handler403 = "zengshou.web.views.forbidden"
+handler400 = "zengshou.web.errors.bad_request"
+handler403 = "zengshou.web.errors.forbidden"
+handler404 = "zengshou.web.errors.not_found"
+handler500 = "zengshou.web.errors.server_error"

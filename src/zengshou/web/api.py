@@ -13,10 +13,10 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from zengshou.monitor import workflow
@@ -25,9 +25,10 @@ from zengshou.registry.audit import record
 from zengshou.registry.idnumber import mask, mask_name, mask_phone
 from zengshou.registry.models import Member
 from zengshou.tiers.models import TierResult
-from zengshou.web import roles, stats
+from zengshou.web import periods, roles, stats
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip
+from zengshou.web.errors import user_message
 from zengshou.web.forms import YEARS
 from zengshou.web.models import ApiToken
 
@@ -83,6 +84,76 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 @api.exception_handler(workflow.WorkflowError)
 def _workflow(request: HttpRequest, exc: workflow.WorkflowError) -> Any:
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+#: django-ninja's own English messages, as a user of the API reads them.
+NINJA_MESSAGES = {
+    "Unauthorized": "未登录或令牌无效：请先登录，或在请求头中提供 Authorization: Bearer <令牌>（令牌由管理员生成）",
+    "Forbidden": "无权操作",
+    "CSRF check Failed": "安全校验未通过（缺少或过期的 CSRF 令牌）：请刷新页面后重试，脚本调用请改用令牌（Bearer）",
+    "Too many requests.": "请求过于频繁，请稍后再试",
+    "Cannot parse request body": "请求体无法解析：应为有效的 JSON",
+}
+#: What pydantic's error types mean, for the API's 422 bodies.
+INPUT_ERRORS = {
+    "missing": "缺少必填项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体应为 JSON 对象",
+    "dict_type": "请求体应为 JSON 对象",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "string_too_long": "文本过长",
+}
+_WHERE = {
+    "query": "查询参数",
+    "path": "路径参数",
+    "body": "请求体字段",
+    "form": "表单字段",
+    "header": "请求头",
+}
+
+
+def _input_error(e: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(x) for x in e.get("loc", ())]
+    where = _WHERE.get(loc[0], "参数") if loc else "参数"
+    field = ".".join(x for x in loc[1:] if x not in ("body", "filters")) or (loc[-1] if loc else "")
+    what = INPUT_ERRORS.get(str(e.get("type", "")), "取值无效")
+    allowed = (e.get("ctx") or {}).get("expected")
+    if allowed:
+        what += f"（可用：{allowed}）"
+    return {"loc": loc, "type": e.get("type", ""), "msg": f"{where} {field}：{what}".replace("  ", " ")}
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> Any:
+    errors = [_input_error(e) for e in exc.errors]
+    detail = "输入有误：" + "；".join(e["msg"] for e in errors)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> Any:
+    text = str(exc)
+    text = NINJA_MESSAGES.get(text.split(" (", 1)[0], text)
+    return api.create_response(request, {"detail": text}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> Any:
+    return api.create_response(
+        request, {"detail": user_message(exc, "未找到该记录，或不在您的管辖范围内")}, status=404
+    )
 
 
 class Me(Schema):
@@ -183,6 +254,7 @@ class HouseholdFilter(Schema):
     tier: str = ""
     household_type: str = ""
     alert: str = ""
+    year: int | None = None
     page: int = 1
     page_size: int = 50
 
@@ -217,8 +289,10 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> dic
     from zengshou.web.views import _search
 
     s = _scope(request)
-    year = stats.latest_year()
-    form = HouseholdSearchForm(filters.dict(exclude={"page", "page_size"}))
+    if filters.year is not None and filters.year not in YEARS:
+        raise HttpError(400, f"year 应为 {YEARS.start}–{YEARS.stop - 1} 之间的年份")
+    year = filters.year or periods.default_year(s)
+    form = HouseholdSearchForm(filters.dict(exclude={"page", "page_size", "year"}))
     qs = _search(s, form, year).select_related("village")
     size = max(1, min(filters.page_size, 200))
     pg = Paginator(qs, size).get_page(filters.page)

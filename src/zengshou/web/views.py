@@ -23,7 +23,7 @@ from zengshou.monitor.rules import CODES
 from zengshou.registry.audit import record
 from zengshou.registry.models import AuditEvent, Income, Member, Pairing
 from zengshou.tiers.models import TierResult
-from zengshou.web import roles, stats
+from zengshou.web import periods, roles, stats
 from zengshou.web import scope as sc
 from zengshou.web.access import _mounted, client_ip, page
 from zengshou.web.forms import AuditSearchForm, HouseholdSearchForm, LoginForm, VisitForm
@@ -114,7 +114,8 @@ def home(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
 def dashboard(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     code = request.GET.get("area") or s.area_code
     area = sc.area_or_404(s, code)
-    data = stats.area_stats(s, area.code)
+    period = periods.year_period(periods.scope_coverage(s, area.code), request.GET)
+    data = stats.area_stats(s, area.code, period.year, period)
     trail = []
     c: str | None = area.code
     from zengshou.registry.areas import parent_code
@@ -126,7 +127,9 @@ def dashboard(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 
     names = dict(Area.objects.filter(code__in=trail).values_list("code", "name"))
     crumbs = [(x, names.get(x, x)) for x in reversed(trail)]
-    return render(request, "web/dashboard.html", {"data": data, "area": area, "crumbs": crumbs})
+    return render(
+        request, "web/dashboard.html", {"data": data, "area": area, "crumbs": crumbs, "period": period}
+    )
 
 
 # ---------------------------------------------------------------- households
@@ -169,7 +172,8 @@ def _search(s: sc.Scope, form: HouseholdSearchForm, year: int | None) -> Any:
 @page(roles.HOUSEHOLD_ROLES)
 def households(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     form = HouseholdSearchForm(request.GET or None)
-    year = stats.latest_year()
+    period = periods.year_period(periods.scope_coverage(s), request.GET)
+    year = period.year
     qs = _search(s, form, year).select_related("village")
     paginator = Paginator(qs, PAGE_SIZE)
     pg = paginator.get_page(request.GET.get("page"))
@@ -223,8 +227,9 @@ def households(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "page": pg,
             "rows": rows,
             "year": year,
+            "period": period,
             "query": query.urlencode(),
-            "searched": bool(request.GET),
+            "searched": bool(set(request.GET) - {"year", "page"}),
         },
     )
 
@@ -350,17 +355,22 @@ def visit_photo(request: HttpRequest, s: sc.Scope, visit_id: int) -> HttpRespons
 @page(roles.HOUSEHOLD_ROLES)
 def monitoring(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     state = request.GET.get("state", "open")
+    period = periods.year_period(periods.scope_coverage(s), request.GET)
     qs = sc.monitoring_objects(s).select_related("household", "household__village", "source_alert")
-    qs = qs.filter(risk_eliminated_on__isnull=(state != "eliminated")).order_by(
+    qs = periods.monitoring_in(qs, period, eliminated=state == "eliminated").order_by(
         "-included_on", "household_id"
     )
     pg = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "web/monitoring.html",
         {
             "page": pg,
             "state": state,
+            "period": period,
+            "query": query.urlencode(),
             "can_eliminate": s.can(roles.ELIMINATE_ROLES),
         },
     )
@@ -431,16 +441,3 @@ ACTION_LABELS = {
     "audit.search": "查询审计",
 }
 
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    msg = (
-        str(exception)
-        if exception and str(exception) and "resolve" not in str(exception)
-        else "未找到您要的页面或记录。"
-    )
-    return render(request, "web/error.html", {"title": "未找到", "message": msg, "code": 404}, status=404)
-
-
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    msg = str(exception) if exception and str(exception) else "您没有权限进行此操作。"
-    return render(request, "web/error.html", {"title": "无权操作", "message": msg, "code": 403}, status=403)

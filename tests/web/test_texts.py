@@ -1,0 +1,183 @@
+"""No developer text on a user's screen: error pages, the audit trail, import results, target entry
+and the API's error bodies read in Chinese, never as English sentences or Python reprs."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+
+#: Two English words in a row ("Bad Request", "could not convert") or a Python repr.
+ENGLISH = re.compile(r"[A-Za-z]{4,} [A-Za-z]{3,}")
+REPR = re.compile(r"Error\(|Counts\(|\{'|\['|\[\{|\bNone\b|\bTrue\b|\bFalse\b")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: outside <script>/<style>, plus titles and placeholders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("placeholder", "title", "alt") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    p = _Text()
+    p.feed(html)
+    return "\n".join(p.parts)
+
+
+def assert_chinese(text: str, where: str) -> None:
+    english = ENGLISH.findall(text)
+    assert not english, f"{where}: English text {english} in\n{text[:2000]}"
+    reprs = REPR.findall(text)
+    assert not reprs, f"{where}: Python repr {reprs} in\n{text[:2000]}"
+    assert re.search(r"[\u4e00-\u9fff]", text), f"{where}: no Chinese at all in {text[:500]!r}"
+
+
+def assert_page_chinese(response: Any, where: str) -> str:
+    text = visible_text(response.content.decode())
+    assert_chinese(text, where)
+    return text
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k not in ("loc", "type") for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def assert_json_chinese(response: Any, where: str) -> None:
+    body = json.loads(response.content)
+    text = "\n".join(_strings(body))
+    assert_chinese(text, where)
+
+
+# ---------------------------------------------------------------- error pages
+
+
+def test_an_unknown_page_says_in_chinese_that_it_was_not_found(world, client) -> None:
+    r = client.get("/no/such/page/")
+    assert r.status_code == 404
+    assert "未找到" in assert_page_chinese(r, "404 signed out")
+
+
+def test_a_household_outside_the_area_is_not_found_in_chinese(world, login) -> None:
+    c = login("county")
+    r = c.get(f"/households/{world.households['B1'].household_id}/")
+    assert r.status_code == 404
+    assert "不在您的管辖范围内" in assert_page_chinese(r, "404 foreign household")
+    r = c.get("/toolbox/county/999999/")
+    assert r.status_code == 404
+    assert_page_chinese(r, "404 toolbox")
+
+
+def test_a_page_the_role_may_not_open_is_refused_in_chinese(world, login) -> None:
+    r = login("department").get("/audit/")
+    assert r.status_code == 403
+    assert "不能进行此操作" in assert_page_chinese(r, "403 role")
+
+
+def test_an_address_the_server_does_not_answer_to_gets_a_chinese_400(world, client) -> None:
+    r = client.get("/login/", HTTP_HOST="192.168.10.20:8000")
+    assert r.status_code == 400
+    text = assert_page_chinese(r, "400 host")
+    assert "192.168.10.20:8000" in text and "地址" in text
+
+
+def test_a_request_django_refuses_gets_a_chinese_400(world, client, settings) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    r = client.post("/login/", {f"f{i}": "x" for i in range(20)})
+    assert r.status_code == 400
+    assert_page_chinese(r, "400 too many fields")
+
+
+def test_a_stale_form_token_gets_a_chinese_page_instead_of_csrf_verification_failed(world) -> None:
+    c = Client(enforce_csrf_checks=True)
+    r = c.post("/login/", {"username": "county", "password": "x"})
+    assert r.status_code == 403
+    assert "页面已过期" in assert_page_chinese(r, "403 CSRF")
+
+
+def test_a_page_that_fails_shows_a_chinese_500_without_the_exception(world, settings) -> None:
+    settings.ROOT_URLCONF = "tests.web.boom_urls"
+    c = Client(raise_request_exception=False)
+    r = c.get("/boom/")
+    assert r.status_code == 500
+    text = assert_page_chinese(r, "500")
+    assert "division" not in text and "系统" in text
+
+
+def test_a_form_address_opened_directly_says_so_in_chinese(world, login) -> None:
+    r = login("county").get("/logout/")
+    assert r.status_code == 405
+    assert_page_chinese(r, "405")
+
+
+def test_the_api_answers_errors_in_chinese(world, login) -> None:
+    anonymous = Client()
+    r = anonymous.get("/api/households")
+    assert r.status_code == 401
+    assert_json_chinese(r, "api 401")
+    c = login("county")
+    r = c.get("/api/households?page=abc")
+    assert r.status_code == 422
+    assert_json_chinese(r, "api 422 query")
+    assert "查询参数 page：应为整数" in json.loads(r.content)["detail"]  # names the field to correct
+    r = c.get("/api/alerts/999999")
+    assert r.status_code == 404
+    assert_json_chinese(r, "api 404")
+    r = c.post(
+        f"/api/alerts/{world.alerts['A1'].pk}/transition",
+        data=json.dumps({"action": "shout"}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert_json_chinese(r, "api 422 body")
+    r = c.post(
+        f"/api/alerts/{world.alerts['A1'].pk}/transition", data="{not json", content_type="application/json"
+    )
+    assert r.status_code in (400, 422)
+    assert_json_chinese(r, "api bad json")
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = c.cookies
+    r = strict.post(
+        f"/api/alerts/{world.alerts['A1'].pk}/transition",
+        data=json.dumps({"action": "dismiss", "reason": "x"}),
+        content_type="application/json",
+    )
+    assert r.status_code == 403
+    assert_json_chinese(r, "api csrf")
+    r = c.delete("/api/households")
+    assert r.status_code == 405
+    assert_json_chinese(r, "api 405")
+
+
+@pytest.mark.parametrize("path", ["/api/areas/640522/stats?year=1800", "/api/households/nope"])
+def test_api_lookups_outside_the_data_answer_in_chinese(world, login, path) -> None:
+    r = login("county").get(path)
+    assert r.status_code in (400, 404)
+    assert_json_chinese(r, path)
