@@ -3,9 +3,19 @@
 Rows are matched to members by 证件号码 (住建: to households by 户编号 where given; 应急: to areas
 by 行政区划代码). Unmatched rows are kept with a null link, counted and every one listed (and written
 to the report workbook when asked). Facts the registry holds are updated from the feed (残联 →
-disability grade, 民政 → 低保/特困, 人社 → 未务工 when the last job has ended, 教育 → 辍学, stage or
-graduation year, 住建 → housing safety), each change audited with the feed as its source, so the
-monitoring rules (M07, ``zengshou.monitor.feeds``) see the same data.
+disability grade, 民政 → 低保/特困, 人社 → 未务工, 教育 → 辍学, stage or graduation year, 住建 →
+housing safety), each change audited with the feed as its source, so the monitoring rules (M07,
+``zengshou.monitor.feeds``) see the same data.
+
+人社 and 务工状况: a feed often covers only the workers a department registered, so it changes a
+member's 务工状况 only where it says so — a job end row (or an open 失业 registration,
+``zengshou.monitor.employment``) and no job held today; members it does not mention are never
+touched. :func:`preview_feed` lists those changes without writing (the CLI asks for ``--apply``, the
+web upload shows them before the confirm button); when the member sheet of the same import gives a
+member's 务工状况, the sheet wins over the feed.
+
+A folder or workbook import (``zengshou import``) stores the feed files in it through
+:func:`store_feed`, the same code as ``zengshou feed import``, in the import's transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +33,10 @@ from zengshou.ingest import bulk
 from zengshou.ingest.columns import ROW, Checker, check_table
 from zengshou.ingest.problems import ImportRejected, Problem, write_error_report
 from zengshou.ingest.reader import WORKBOOK_SUFFIXES, Unreadable, _sheets, prepare, raw_csv, unreadable
+from zengshou.monitor.employment import holds_job, is_unemployment_registration, lost_on
 from zengshou.registry.idnumber import mask
+
+NOT_WORKING = "未务工"
 
 FEED_KINDS: tuple[str, ...] = ("医保", "残联", "民政", "人社", "教育", "住建", "应急")
 
@@ -65,6 +78,33 @@ class FeedRead:
         return self.frame.height
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """One member's 务工状况 a 人社 feed changes: where in the feed, from what, to what, since when."""
+
+    row: int | None
+    id_number: str  # masked
+    household_id: str | None
+    old: str
+    new: str
+    date: str | None
+
+    def problem(self, kind: str = "人社") -> Problem:
+        """The change as a report row (sheet 警告 of the report workbook)."""
+        since = f"（人社数据：{self.date} 起无就业）" if self.date else "（人社数据：无在业记录）"
+        return Problem(
+            kind,
+            self.row,
+            "务工状况",
+            self.id_number,
+            f"户{self.household_id or '—'}：务工状况将由“{self.old or '空'}”改为“{self.new}”{since}",
+            f"household {self.household_id or '-'}: 务工状况 changes from {self.old or 'empty'} to {self.new}",
+        )
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.id_number} 户{self.household_id or '—'}：{self.old or '空'} → {self.new}（{self.date or '—'}）"
+
+
 @dataclass
 class FeedSummary:
     kind: str
@@ -81,6 +121,10 @@ class FeedSummary:
     duplicate: bool = False
     #: The workbook listing every unmatched row and warning, when one was asked for.
     report: Path | None = None
+    #: 务工状况 changed by a 人社 feed, one per member (also in the report's sheet 警告).
+    status_changes: list[StatusChange] = field(default_factory=list)
+    #: Members whose 务工状况 the member sheet of the same import gave: left as the sheet says.
+    work_kept: int = 0
 
     def __str__(self) -> str:
         if self.duplicate:
@@ -90,6 +134,13 @@ class FeedSummary:
             f"部门数据 {self.kind}（{self.source}）：读取 {self.rows:,} 行，匹配 {self.matched:,}，未匹配 {self.unmatched:,}",
             f"  更新登记信息 / registry facts changed：{facts}",
         ]
+        if self.status_changes:
+            lines.append(f"  已更新 {len(self.status_changes):,} 人的务工状况（人社数据显示就业已终止）：")
+            lines.extend(f"    {c}" for c in self.status_changes[:UNMATCHED_PRINTED])
+            if len(self.status_changes) > UNMATCHED_PRINTED:
+                lines.append(f"    …… 另有 {len(self.status_changes) - UNMATCHED_PRINTED:,} 人")
+        if self.work_kept:
+            lines.append(f"  {self.work_kept:,} 人的务工状况以同时导入的家庭成员表为准，未按人社数据更改")
         for p in self.unmatched_rows[:UNMATCHED_PRINTED]:
             lines.append(f"  未匹配 / unmatched: {p}")
         more = self.unmatched - min(self.unmatched, UNMATCHED_PRINTED)
@@ -160,25 +211,183 @@ def _iso(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass
+class FeedPreview:
+    """What importing a feed file would do, computed without writing (the confirm step shows it)."""
+
+    read: FeedRead
+    matched: int = 0
+    unmatched: int = 0
+    duplicate: bool = False
+    #: The 务工状况 changes a 人社 feed implies (empty for every other feed).
+    status_changes: list[StatusChange] = field(default_factory=list)
+
+
+def preview_feed(kind: str, path: Path) -> FeedPreview:
+    """Read and check a feed file and say what :func:`import_feed` would change; nothing is written."""
+    from zengshou import setup_django
+
+    setup_django()
+    from zengshou.registry.models import FeedBatch
+
+    spec = feed_table(kind)
+    fr = read_feed(spec.name, path)
+    preview = FeedPreview(fr)
+    if fr.errors:
+        return preview
+    if FeedBatch.objects.filter(kind=spec.name, checksum=fr.checksum).exists():
+        preview.duplicate = True
+        return preview
+    matched = _match(spec, fr.frame)
+    unmatched = matched.filter(pl.col(_link(spec)).is_null()).height
+    preview.matched, preview.unmatched = matched.height - unmatched, unmatched
+    if spec.key == "employment":
+        stored = _frame(
+            "SELECT id_number, household_id, work FROM registry_member",
+            [],
+            {"id_number": pl.Utf8, "household_id": pl.Utf8, "work": pl.Utf8},
+        )
+        preview.status_changes = work_changes(fr.frame, stored)
+    return preview
+
+
+def work_changes(
+    feed: pl.DataFrame,
+    members: pl.DataFrame,
+    keep: pl.Series | None = None,
+    today: dt.date | None = None,
+) -> list[StatusChange]:
+    """The 务工状况 changes a 人社 feed implies for ``members`` (id_number, household_id, work).
+
+    A member mentioned in the feed with a job end row or an open 失业 registration, and no job held
+    today, becomes 未务工 (when not already so); ``keep`` lists ID numbers whose 务工状况 another
+    source of the same import gives (the member sheet), left alone. Members not in the feed are
+    never changed.
+    """
+    return _as_changes(_work_change_frame(feed, members, keep, today or dt.date.today()))
+
+
+def import_status_changes(
+    employment: pl.DataFrame, members: pl.DataFrame | None, work_in_file: bool
+) -> list[StatusChange]:
+    """The 务工状况 changes the 人社 feed of a folder or workbook import implies (registry ∪ file).
+
+    ``members``: the file's member rows, if any; ``work_in_file``: whether they have 务工状况 (the
+    members they give it for keep it; see :func:`work_changes`).
+    """
+    stored = _frame(
+        "SELECT id_number, household_id, work FROM registry_member",
+        [],
+        {"id_number": pl.Utf8, "household_id": pl.Utf8, "work": pl.Utf8},
+    )
+    keep = None
+    if members is not None and not members.is_empty():
+        given = members.select(
+            "id_number",
+            "household_id",
+            (pl.col("work") if work_in_file else pl.lit(None, dtype=pl.Utf8)).alias("file_work"),
+        )
+        merged = given.join(stored.select("id_number", "work"), on="id_number", how="left").select(
+            "id_number", "household_id", pl.coalesce("file_work", "work").alias("work")
+        )
+        stored = pl.concat([merged, stored.join(given, on="id_number", how="anti")])
+        if work_in_file:
+            keep = given.filter(pl.col("file_work").is_not_null())["id_number"]
+    return work_changes(employment, stored, keep)
+
+
+def _work_change_frame(
+    feed: pl.DataFrame, members: pl.DataFrame, keep: pl.Series | None, today: dt.date
+) -> pl.DataFrame:
+    wanted = _not_working(feed, today)
+    if keep is not None and keep.len():
+        wanted = wanted.filter(~pl.col("id_number").is_in(keep.implode()))
+    return (
+        wanted.join(members.select("id_number", "household_id", "work"), on="id_number", how="inner")
+        .filter(pl.col("work").fill_null("") != NOT_WORKING)
+        .sort(ROW)
+    )
+
+
+def _as_changes(frame: pl.DataFrame) -> list[StatusChange]:
+    return [
+        StatusChange(row, mask(idn), hid, work or "", NOT_WORKING, date)
+        for row, idn, hid, work, date in frame.select(
+            ROW, "id_number", "household_id", "work", pl.col("date").cast(pl.Utf8)
+        ).iter_rows()
+    ]
+
+
+def _not_working(feed: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Per ID number the feed says is out of work today: id_number, the date work was lost, its row."""
+    if feed.is_empty():
+        return pl.DataFrame(schema={"id_number": pl.Utf8, "date": pl.Date, ROW: pl.Int64})
+    says_lost = pl.col("end_date").is_not_null() | is_unemployment_registration()
+    return (
+        feed.group_by("id_number")
+        .agg(
+            holds_job(today, ending_after=False).any().alias("working"),
+            says_lost.any().alias("lost"),
+            lost_on().filter(says_lost).max().alias("date"),
+            pl.col(ROW).filter(says_lost).max().alias(ROW),
+        )
+        .filter(~pl.col("working") & pl.col("lost"))
+        .select("id_number", "date", pl.col(ROW).cast(pl.Int64))
+    )
+
+
+def _link(spec: ix.Table) -> str:
+    return (
+        "area_id" if spec.key == "disaster" else "household_id_link" if spec.key == "housing" else "member_id"
+    )
+
+
 def import_feed(kind: str, path: Path, *, username: str = "cli", report: Path | None = None) -> FeedSummary:
     """Check a feed file whole, then store its batch and records and update facts in one transaction.
 
-    With ``report``, every unmatched row (and warning) is written to that workbook (sheet 未匹配),
-    however many there are; the summary prints the first few.
+    With ``report``, every unmatched row (and warning, and 务工状况 change) is written to that
+    workbook (sheet 未匹配, 警告), however many there are; the summary prints the first few.
     """
     from django.db import transaction
 
     from zengshou import setup_django
 
     setup_django()
-    from zengshou.registry.audit import record_many
-    from zengshou.registry.models import FeedBatch
-
     spec = feed_table(kind)
     fr = read_feed(spec.name, path)
     if fr.errors:
         raise ImportRejected(fr.errors, fr.warnings)
-    summary = FeedSummary(spec.name, Path(path).name, rows=fr.rows, warnings=fr.warnings)
+    with transaction.atomic():
+        summary = store_feed(spec, fr, Path(path).name, str(path), username=username)
+    if report is not None and not summary.duplicate:
+        summary.report = write_feed_report(report, summary)
+    return summary
+
+
+def write_feed_report(path: Path, summary: FeedSummary) -> Path:
+    """The report workbook of one feed: warnings and 务工状况 changes (警告), unmatched rows (未匹配)."""
+    changes = [c.problem(summary.kind) for c in summary.status_changes]
+    return write_error_report(path, [], [*summary.warnings, *changes], unmatched=summary.unmatched_rows)
+
+
+def store_feed(
+    spec: ix.Table,
+    fr: FeedRead,
+    source_name: str,
+    source: str,
+    *,
+    username: str,
+    keep_work: pl.Series | None = None,
+) -> FeedSummary:
+    """Store one checked feed (batch, records, registry facts, audit); call inside a transaction.
+
+    A file already imported (same kind and checksum) writes nothing. ``keep_work``: ID numbers whose
+    务工状况 the member sheet of the same import gives; a 人社 feed leaves those as they are.
+    """
+    from zengshou.registry.audit import record_many
+    from zengshou.registry.models import FeedBatch
+
+    summary = FeedSummary(spec.name, source_name, rows=fr.rows, warnings=fr.warnings)
     previous = FeedBatch.objects.filter(kind=spec.name, checksum=fr.checksum).first()
     if previous is not None:
         summary.duplicate = True
@@ -186,53 +395,43 @@ def import_feed(kind: str, path: Path, *, username: str = "cli", report: Path | 
         summary.matched, summary.unmatched = previous.matched, previous.unmatched
         return summary
     frame = fr.frame
-    with transaction.atomic():
-        batch = FeedBatch.objects.create(
-            kind=spec.name,
-            source_name=Path(path).name[:255],
-            imported_by=username,
-            rows=fr.rows,
-            checksum=fr.checksum,
-        )
-        matched = _match(spec, frame)
-        link = (
-            "area_id"
-            if spec.key == "disaster"
-            else "household_id_link"
-            if spec.key == "housing"
-            else "member_id"
-        )
-        unmatched = matched.filter(pl.col(link).is_null())
-        summary.batch_id = batch.pk
-        summary.matched = matched.height - unmatched.height
-        summary.unmatched = unmatched.height
-        summary.unmatched_rows = _unmatched_problems(spec, unmatched)
-        _write_records(spec, matched, batch.pk)
-        events = _update_facts(spec, matched, summary, batch.pk)
-        batch.matched, batch.unmatched = summary.matched, summary.unmatched
-        batch.save(update_fields=["matched", "unmatched"])
-        for e in events:
-            e["username"] = username
-        events.append(
-            {
-                "username": username,
-                "action": "feed.import",
-                "object_type": "FeedBatch",
-                "object_id": str(batch.pk),
-                "detail": {
-                    "kind": spec.name,
-                    "source": str(path),
-                    "rows": fr.rows,
-                    "matched": summary.matched,
-                    "unmatched": summary.unmatched,
-                    "facts": summary.facts,
-                    "checksum": fr.checksum,
-                },
-            }
-        )
-        record_many(events)
-    if report is not None:
-        summary.report = write_error_report(report, [], summary.warnings, unmatched=summary.unmatched_rows)
+    batch = FeedBatch.objects.create(
+        kind=spec.name,
+        source_name=source_name[:255],
+        imported_by=username,
+        rows=fr.rows,
+        checksum=fr.checksum,
+    )
+    matched = _match(spec, frame)
+    unmatched = matched.filter(pl.col(_link(spec)).is_null())
+    summary.batch_id = batch.pk
+    summary.matched = matched.height - unmatched.height
+    summary.unmatched = unmatched.height
+    summary.unmatched_rows = _unmatched_problems(spec, unmatched)
+    _write_records(spec, matched, batch.pk)
+    events = _update_facts(spec, matched, summary, batch.pk, keep_work)
+    batch.matched, batch.unmatched = summary.matched, summary.unmatched
+    batch.save(update_fields=["matched", "unmatched"])
+    for e in events:
+        e["username"] = username
+    events.append(
+        {
+            "username": username,
+            "action": "feed.import",
+            "object_type": "FeedBatch",
+            "object_id": str(batch.pk),
+            "detail": {
+                "kind": spec.name,
+                "source": source,
+                "rows": fr.rows,
+                "matched": summary.matched,
+                "unmatched": summary.unmatched,
+                "facts": summary.facts,
+                "checksum": fr.checksum,
+            },
+        }
+    )
+    record_many(events)
     return summary
 
 
@@ -360,7 +559,11 @@ def _set(
 
 
 def _update_facts(
-    spec: ix.Table, matched: pl.DataFrame, summary: FeedSummary, batch_id: int
+    spec: ix.Table,
+    matched: pl.DataFrame,
+    summary: FeedSummary,
+    batch_id: int,
+    keep_work: pl.Series | None = None,
 ) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     today = dt.date.today()
@@ -416,7 +619,7 @@ def _update_facts(
                 events,
             )
     elif spec.key == "employment":
-        _ended_jobs(spec, m, today, summary, batch_id, events)
+        _ended_jobs(spec, m, today, summary, batch_id, events, keep_work)
     elif spec.key == "education":
         last = _latest(m.with_columns(pl.lit(None, dtype=pl.Date).alias("_d")), "member_id", "_d")
         value = (
@@ -456,19 +659,23 @@ def _ended_jobs(
     summary: FeedSummary,
     batch_id: int,
     events: list[dict[str, Any]],
+    keep_work: pl.Series | None,
 ) -> None:
-    """人社: a member whose jobs in the feed have all ended (终止日期 before today, no open or newer
-    job) is 未务工 from the last end date on."""
-    per_member = m.group_by("member_id").agg(
-        pl.col("id_number").first(),
-        (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.lit(today))).any().alias("working"),
-        pl.col("end_date").max().alias("ended"),
+    """人社: 未务工 exactly where :func:`work_changes` says so, each change listed in the summary."""
+    members = _frame(
+        "SELECT id_number, household_id, work FROM registry_member",
+        [],
+        {"id_number": pl.Utf8, "household_id": pl.Utf8, "work": pl.Utf8},
     )
-    ended = per_member.filter(~pl.col("working") & pl.col("ended").is_not_null())
-    wanted = ended.select(
+    if keep_work is not None and keep_work.len():
+        overruled = _work_change_frame(m, members, None, today)
+        summary.work_kept = overruled.filter(pl.col("id_number").is_in(keep_work.implode())).height
+    changes = _work_change_frame(m, members, keep_work, today)
+    summary.status_changes = _as_changes(changes)
+    wanted = changes.join(m.select("id_number", "member_id").unique("id_number"), on="id_number").select(
         pl.col("member_id").alias("key"),
-        pl.lit("未务工").alias("value"),
+        pl.lit(NOT_WORKING).alias("value"),
         "id_number",
-        pl.col("ended").cast(pl.Utf8).alias("date"),
+        pl.col("date").cast(pl.Utf8).alias("date"),
     )
     _set("registry_member", "id", "work", wanted, summary, spec, batch_id, events)

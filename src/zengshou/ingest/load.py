@@ -4,12 +4,20 @@ Rows are classified against what is stored (new / changed / unchanged) with pola
 natural keys (户编号, 证件号码, (户编号, 年度, 季度), 村代码, 干部编号); new rows are inserted and
 changed rows updated by primary key in bulk, so importing the same file twice writes nothing.
 Only the columns present in the file are compared and updated.
+
+Department feed files in the folder (or feed sheets in the workbook: 医保, 残联, …) are stored in the
+same transaction through :func:`zengshou.ingest.feeds.store_feed`, the code of ``zengshou feed
+import``, after the tables (so they match the members just imported); the member sheet's 务工状况
+wins over a 人社 feed. Households imported with 户类型 监测对象-* become monitoring objects
+(:mod:`zengshou.monitor.imported`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +29,7 @@ from zengshou.frames import _query_frame, schema
 from zengshou.ingest import bulk
 from zengshou.ingest.columns import ROW
 from zengshou.ingest.problems import ImportRejected, Problem, sort_key
-from zengshou.ingest.reader import Known, ReadResult, cadre_pairs, read, reference_checks
+from zengshou.ingest.reader import WORKBOOK_SUFFIXES, Known, ReadResult, cadre_pairs, read, reference_checks
 from zengshou.progress import progress
 from zengshou.registry.idnumber import mask, mask_name, mask_phone
 
@@ -53,6 +61,11 @@ class ImportSummary:
     areas_created: int = 0
     pairings_opened: int = 0
     pairings_closed: int = 0
+    #: Monitoring objects created from 户类型 监测对象-*, and those whose category the file changed.
+    monitoring_included: int = 0
+    monitoring_recategorised: int = 0
+    #: One summary per department feed file stored with the import.
+    feeds: list[Any] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -72,6 +85,12 @@ class ImportSummary:
             lines.append(f"新建乡镇/村 / areas created: {self.areas_created}")
         if self.pairings_opened or self.pairings_closed:
             lines.append(f"结对 / pairings opened {self.pairings_opened}, closed {self.pairings_closed}")
+        if self.monitoring_included or self.monitoring_recategorised:
+            lines.append(
+                f"监测对象：按户类型新纳入 {self.monitoring_included:,} 户，"
+                f"变更监测对象类型 {self.monitoring_recategorised:,} 户"
+            )
+        lines.extend(str(f) for f in self.feeds)
         lines.append(f"警告 / warnings: {len(self.warnings)}")
         return "\n".join(lines)
 
@@ -202,7 +221,12 @@ def validate(source: Path | ReadResult) -> ReadResult:
     references = reference_checks(result.frames, known)
     kept = [p for p in result.errors if id(p) not in replaced]
     errors = sorted([*kept, *references, *_database_checks(result, known)], key=sort_key)
-    return replace(result, errors=errors, reference_errors=references)
+    warnings = list(result.warnings)
+    if "households" in result.frames:
+        from zengshou.monitor.imported import kept_in_monitoring
+
+        warnings = sorted([*warnings, *kept_in_monitoring(result.frames["households"])[1]], key=sort_key)
+    return replace(result, errors=errors, reference_errors=references, warnings=warnings)
 
 
 def _rows(frame: pl.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
@@ -214,10 +238,18 @@ def _fill_text(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).fill_null("") for c in cols])
 
 
-def load(source: Path | ReadResult, *, username: str = "cli", show_progress: bool = False) -> ImportSummary:
+def load(
+    source: Path | ReadResult,
+    *,
+    username: str = "cli",
+    show_progress: bool = False,
+    confirm_changes: Callable[[list[Any]], None] | None = None,
+) -> ImportSummary:
     """Check ``source`` whole (file and database), then write every row in one transaction or none.
 
     Raises :class:`ImportRejected` with every error when anything is wrong; nothing is written then.
+    ``confirm_changes`` is shown the 务工状况 changes a 人社 feed in the file implies
+    (:class:`~zengshou.ingest.feeds.StatusChange`) before anything is written; it raises to stop.
     """
     from django.db import transaction
 
@@ -229,6 +261,13 @@ def load(source: Path | ReadResult, *, username: str = "cli", show_progress: boo
         result = validate(source)
     if result.errors:
         raise ImportRejected(result.errors, result.warnings)
+    if confirm_changes is not None and "employment" in result.frames:
+        from zengshou.ingest.feeds import import_status_changes
+
+        keep_given = "work" in result.columns.get("members", [])
+        confirm_changes(
+            import_status_changes(result.frames["employment"], result.frames.get("members"), keep_given)
+        )
     name = str(result.source.name if result.source else "")
     summary = ImportSummary(source=name, warnings=list(result.warnings))
     total = sum(f.height for k, f in result.frames.items() if k in {t.key for t in ix.TABLES})
@@ -237,13 +276,28 @@ def load(source: Path | ReadResult, *, username: str = "cli", show_progress: boo
         first_import = not _any_households()
         if "villages" in result.frames:
             _load_villages(result, summary, events)
+        types_before = _types_before(result)
         for table in (ix.HOUSEHOLDS, ix.MEMBERS, ix.INCOME):
             if table.key in result.frames:
                 _load_table(result, table, summary, events, advance)
         if "cadres" in result.frames:
             _load_cadres(result, summary, events)
+        kept_events: list[dict[str, Any]] = []
+        if types_before is not None:
+            from zengshou.monitor.imported import include_imported
+
+            summary.monitoring_included, summary.monitoring_recategorised = include_imported(
+                result.frames["households"].select("household_id", "household_type"),
+                types_before,
+                since=_inclusion_dates(result),
+                source_file=name,
+                username=username,
+                events=kept_events,
+            )
+        summary.feeds = _load_feeds(result, username)
         if len(events) > AUDIT_PER_ROW_LIMIT or first_import:
             events = []
+        events.extend(kept_events)
         summary.seconds = time.perf_counter() - start
         events.append(
             {
@@ -266,6 +320,79 @@ def load(source: Path | ReadResult, *, username: str = "cli", show_progress: boo
         record_many(events)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _types_before(result: ReadResult) -> pl.DataFrame | None:
+    """The stored 户类型 of the file's households before the import (None: the file gives none).
+
+    Rows that would take a monitoring object out of monitoring keep its type (see
+    :func:`zengshou.monitor.imported.kept_in_monitoring`); the frame in ``result`` is changed so.
+    """
+    if "households" not in result.frames or "household_type" not in result.columns.get("households", []):
+        return None
+    from zengshou.monitor.imported import kept_in_monitoring
+
+    result.frames["households"] = kept_in_monitoring(result.frames["households"])[0]
+    return _stored(
+        "SELECT household_id, household_type FROM registry_household",
+        {"household_id": pl.Utf8, "type_before": pl.Utf8},
+    )
+
+
+def _inclusion_dates(result: ReadResult) -> pl.DataFrame | None:
+    """1 January of the latest income year in the file, per household (else the file's latest)."""
+    income = result.frames.get("income")
+    if income is None or income.is_empty():
+        return None
+    households = result.frames["households"].select("household_id")
+    latest = income.group_by("household_id").agg(pl.col("year").max())
+    fallback = income["year"].max()
+    return households.join(latest, on="household_id", how="left").select(
+        "household_id",
+        pl.date(pl.col("year").fill_null(fallback), 1, 1).alias("included_on"),
+    )
+
+
+def feed_sources(result: ReadResult) -> list[tuple[ix.Table, Path]]:
+    """The department feeds the file holds, each with the file it came from (CSV, or the workbook)."""
+    source = result.source
+    if source is None:
+        return []
+    present = [f for f in ix.FEEDS if f.key in result.frames]
+    if not source.is_dir():
+        return [(f, source) for f in present]
+    files = {p.stem.strip(): p for p in sorted(source.glob("*.csv")) if not p.name.startswith("_")}
+    return [(f, files[f.name]) for f in present if f.name in files]
+
+
+def _load_feeds(result: ReadResult, username: str) -> list[Any]:
+    """Store every feed of the file as ``zengshou feed import`` would, in the caller's transaction."""
+    from zengshou.ingest.feeds import FeedRead, store_feed
+
+    sums: dict[Path, str] = {}
+    keep = work_given(result)
+    out = []
+    for spec, path in feed_sources(result):
+        if path not in sums:
+            sums[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        workbook = path.suffix.lower() in WORKBOOK_SUFFIXES
+        fr = FeedRead(
+            spec.name,
+            result.frames[spec.key],
+            warnings=[w for w in result.warnings if w.table == spec.name],
+            checksum=sums[path],
+        )
+        name = f"{path.name}（{spec.name}）" if workbook else path.name
+        out.append(store_feed(spec, fr, name, str(path), username=username, keep_work=keep))
+    return out
+
+
+def work_given(result: ReadResult) -> pl.Series | None:
+    """ID numbers whose 务工状况 the file's member sheet gives (they win over a 人社 feed)."""
+    if "members" not in result.frames or "work" not in result.columns.get("members", []):
+        return None
+    members = result.frames["members"]
+    return members.filter(pl.col("work").is_not_null())["id_number"]
 
 
 def _timestamp() -> Any:
