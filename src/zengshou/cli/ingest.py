@@ -43,13 +43,25 @@ def import_(
     show_progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="进度条 / progress bar")
     ] = True,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="确认写入人社数据所示的务工状况变更 / write the status changes shown"),
+    ] = False,
 ) -> None:
     """导入交换格式数据（全部写入或全部不写）/ import a workbook or CSV folder, all or nothing."""
+    from functools import partial
+
+    from zengshou.cli.status_changes import confirm_status_changes
     from zengshou.ingest import ImportRejected, load, write_error_report
 
     migrate()
     try:
-        summary = load(path, username=user, show_progress=show_progress)
+        summary = load(
+            path,
+            username=user,
+            show_progress=show_progress,
+            confirm_changes=partial(confirm_status_changes, apply=apply, report=error_report),
+        )
     except ImportRejected as e:
         _print_problems(e.errors, e.warnings)
         if error_report is not None:
@@ -90,13 +102,18 @@ def feed_import(
         Path | None,
         typer.Option("--error-report", help="错误与未匹配行报告(.xlsx) / errors and every unmatched row"),
     ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="确认写入数据所示的务工状况变更 / write the status changes shown")
+    ] = False,
 ) -> None:
-    """导入部门数据 / import a department feed (matched by 证件号码)."""
+    """导入部门数据 / import a department feed (matched by 证件号码); status changes shown first."""
+    from zengshou.cli.status_changes import confirm_status_changes
     from zengshou.ingest import ImportRejected, write_error_report
-    from zengshou.ingest.feeds import FEED_KINDS, import_feed
+    from zengshou.ingest.feeds import FEED_KINDS, import_feed, preview_feed
 
     migrate()
     try:
+        confirm_status_changes(preview_feed(kind, path).status_changes, apply=apply, report=error_report)
         summary = import_feed(kind, path, username=user, report=error_report)
     except ValueError as e:
         typer.echo(f"{e}（可选：{'、'.join(FEED_KINDS)}）", err=True)
