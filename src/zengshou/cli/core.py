@@ -1,4 +1,4 @@
-"""Commands every installation has: stats, serve."""
+"""Commands every installation has: stats (``serve`` is in :mod:`zengshou.cli.web`)."""
 
 from __future__ import annotations
 
@@ -47,16 +47,3 @@ def stats(as_json: bool = typer.Option(False, "--json", help="JSON 输出 / prin
         return
     for name, n in sorted(counts.items()):
         typer.echo(f"{name:40s} {n:>12,d}")
-
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", help="监听地址 / address"),
-    port: int = typer.Option(8000, help="端口 / port"),
-) -> None:
-    """启动网页服务 / serve the web app."""
-    from django.core.management import call_command
-
-    migrate()
-    typer.echo(f"网页地址 / web app: http://{host}:{port}/")
-    call_command("runserver", f"{host}:{port}", use_reloader=False)

@@ -147,6 +147,6 @@ def demo(
     for username, password, role, area in users:
         typer.echo(f"  {username:14s} {password:16s} {role:8s} {area}")
     if serve:
-        from zengshou.cli.core import serve as serve_cmd
+        from zengshou.cli.web import run_server
 
-        serve_cmd(host=host, port=port)
+        run_server(host=host, port=port)
