@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +105,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = config.home() / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # ``zengshou serve`` collects into it; whitenoise serves it
+WHITENOISE_USE_FINDERS = True  # files not collected yet are served from the apps' static folders
 STATIC_ROOT.mkdir(exist_ok=True)  # ``zengshou serve`` collects into it; whitenoise serves it
 WHITENOISE_USE_FINDERS = True  # files not collected yet are served from the apps' static folders
 MEDIA_URL = "/media/"
