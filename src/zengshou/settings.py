@@ -53,7 +53,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,8 +104,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = config.home() / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # ``zengshou serve`` collects into it; whitenoise serves it
-WHITENOISE_USE_FINDERS = True  # files not collected yet are served from the apps' static folders
 STATIC_ROOT.mkdir(exist_ok=True)  # ``zengshou serve`` collects into it; whitenoise serves it
 WHITENOISE_USE_FINDERS = True  # files not collected yet are served from the apps' static folders
 MEDIA_URL = "/media/"

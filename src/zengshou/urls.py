@@ -5,7 +5,6 @@ from django.urls import include, path, re_path
 
 from zengshou.web.api import api
 from zengshou.web.health import health
-from zengshou.web.health import health
 from zengshou.web.static import serve_static
 from zengshou.web.views import admin_login
 
@@ -14,7 +13,6 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("health/", health, name="health"),
     path("health/", health, name="health"),
     re_path(r"^static/(?P<path>.+)$", serve_static),
     path("toolbox/", include("zengshou.toolbox.urls")),
