@@ -679,3 +679,32 @@ def _ended_jobs(
         pl.col("date").cast(pl.Utf8).alias("date"),
     )
     _set("registry_member", "id", "work", wanted, summary, spec, batch_id, events)
+
+
+def preview_figures(preview: FeedPreview) -> dict[str, Any]:
+    """What the confirm step shows for a feed upload: rows, matches and the 务工状况 changes."""
+    if preview.duplicate:
+        return {"行数": preview.read.rows, "说明": "该文件已导入过，确认后不会重复写入"}
+    out: dict[str, Any] = {
+        "行数": preview.read.rows,
+        "匹配": preview.matched,
+        "未匹配": preview.unmatched,
+    }
+    if preview.read.kind == "人社":
+        out["将更新务工状况（人）"] = len(preview.status_changes)
+    return out
+
+
+def import_preview(result: Any) -> tuple[dict[str, Any], list[StatusChange]]:
+    """The feeds a checked interchange file (``ReadResult``) holds, and the 务工状况 changes they imply."""
+    figures: dict[str, Any] = {
+        f.name: f"{result.frames[f.key].height} 行" for f in ix.FEEDS if f.key in result.frames
+    }
+    changes: list[StatusChange] = []
+    if "employment" in result.frames:
+        members = result.frames.get("members")
+        changes = import_status_changes(
+            result.frames["employment"], members, "work" in result.columns.get("members", [])
+        )
+        figures["将更新务工状况（人）"] = len(changes)
+    return figures, changes
