@@ -109,14 +109,22 @@ def validate(job: ImportJob) -> None:
             job.error_count = len(errors)
             job.warnings = _error_rows(getattr(result, "warnings", []) or [])[:500]
             job.summary = {"将导入": _population_counts(result.population)}
+            if not errors:
+                from zengshou.ingest import feeds
+
+                figures, changes = feeds.import_preview(result)
+                if figures:
+                    job.summary["部门数据"] = figures
+                job.warnings = _error_rows([*(c.problem() for c in changes), *(result.warnings or [])])[:500]
         else:
             from zengshou.ingest import feeds
 
-            feed = feeds.read_feed(job.kind, Path(job.path))
+            preview = feeds.preview_feed(job.kind, Path(job.path))
+            feed = preview.read
             job.errors = _error_rows(feed.errors)
             job.error_count = len(feed.errors)
-            job.warnings = _error_rows(feed.warnings)[:500]
-            job.summary = {"将导入": {"行数": feed.rows}}
+            job.warnings = _error_rows([*(c.problem() for c in preview.status_changes), *feed.warnings])[:500]
+            job.summary = {"将导入": feeds.preview_figures(preview)}
         job.status = ImportJob.Status.INVALID if job.error_count else ImportJob.Status.READY
         job.message = (
             f"发现{job.error_count}处错误，数据未写入。请按下表逐行改正后重新上传。"
