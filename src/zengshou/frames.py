@@ -190,18 +190,3 @@ def write_csv(frame: pl.DataFrame, table: ix.Table, path: Any) -> None:
 
     data = to_text(frame, table).write_csv(quote_style="necessary", null_value="")
     Path(path).write_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))
-
-
-def write_xlsx_sheet(workbook: Any, frame: pl.DataFrame, table: ix.Table) -> None:
-    """Add ``frame`` as a sheet named after the table to an open xlsxwriter workbook, as text.
-
-    Written row by row so the workbook can run in constant-memory mode; cells stay text, so ID
-    numbers and codes keep every digit when the sheet is opened in Excel.
-    """
-    sheet = workbook.add_worksheet(table.name)
-    text = to_text(frame, table)
-    sheet.write_row(0, 0, text.columns)
-    for r, row in enumerate(text.iter_rows(), start=1):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.write_string(r, c, value)

@@ -190,13 +190,9 @@ def write_files(result: BatchResult, out_dir: Any) -> list[Any]:
         path = out / f"{name}.csv"
         path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8"))
         paths.append(path)
-    xlsx = out / "结果.xlsx"
-    import xlsxwriter
+    from zengshou.workbooks import write_frames
 
-    with xlsxwriter.Workbook(str(xlsx)) as wb:
-        for name, frame in tables.items():
-            frame.write_excel(wb, worksheet=name, autofit=True, float_precision=2)
-    paths.append(xlsx)
+    paths.append(write_frames(out / "结果.xlsx", tables))
     return paths
 
 

@@ -26,6 +26,20 @@ def _assess(year: int, quarter: int, area: str | None) -> object:
         raise typer.Exit(2) from None
 
 
+def _require_filled(area: str, year: int, quarter: int) -> None:
+    """Refuse a period without data for the area before the assessment runs (same rule as the web)."""
+    from zengshou import setup_django
+
+    setup_django()
+    from zengshou.web.periods import NoData, require_filled
+
+    try:
+        require_filled(area, year, quarter)
+    except NoData as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command("assess")
 def assess(
     year: _Year,
@@ -38,7 +52,13 @@ def assess(
     """按县、市、全区计算季度收入监测指标，列出低于全区平均的县区（约谈提醒） / quarterly assessment."""
     from zengshou.assess.indicators import LABELS, Assessment
     from zengshou.assess.report import SUMMARY_KEYS, fmt
+    from zengshou.cli.checks import output_file
+    from zengshou.registry.areas import REGION_CODE
+    from zengshou.workbooks import write_frames
 
+    if out is not None:
+        output_file(out, (".csv", ".xlsx"))
+    _require_filled(area or REGION_CODE, year, quarter)
     a = _assess(year, quarter, area)
     assert isinstance(a, Assessment)
     typer.echo(f"{year}年第{quarter}季度（累计）收入监测分析")
@@ -53,7 +73,7 @@ def assess(
             {"area_code": "行政区划代码", "area_name": "名称", "level": "级别"}
         )
         if out.suffix.lower() == ".xlsx":
-            table.write_excel(out, worksheet="季度分析", autofit=True)
+            write_frames(out, {"季度分析": table})
         else:
             table.write_csv(out, include_bom=True)
         typer.echo(f"已写出 / written: {out}")
@@ -70,6 +90,10 @@ def report(
     from zengshou.assess.indicators import Assessment
     from zengshou.assess.report import ReportError, write_report
 
+    from zengshou.cli.checks import output_file
+
+    output_file(out, (".docx", ".pdf"))
+    _require_filled(area, year, quarter)
     a = _assess(year, quarter, None)
     assert isinstance(a, Assessment)
     try:
@@ -90,9 +114,17 @@ def targets_show(year: _Year, quarter: _Quarter) -> None:
     from zengshou import setup_django
 
     setup_django()
-    from zengshou.assess.targets import load_targets, progress_frame, status
+    from zengshou.assess.targets import PLAN_START, load_targets, progress_frame, status
 
-    s = status(load_targets(), progress_frame(), year, quarter)
+    targets = load_targets()
+    last = max([d.year for d in targets["deadline"].drop_nulls().to_list()], default=PLAN_START.year)
+    if not PLAN_START.year <= year <= last:
+        typer.echo(
+            f"错误：{year} 年不在两个工作方案的目标年度（{PLAN_START.year}–{last} 年）之内，没有可显示的目标任务",
+            err=True,
+        )
+        raise typer.Exit(2)
+    s = status(targets, progress_frame(), year, quarter)
     for r in s.iter_rows(named=True):
         done = "无数据" if r["done"] is None else f"{r['done']:,.0f}（{r['done_share']:.0%}）"
         typer.echo(

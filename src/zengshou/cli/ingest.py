@@ -31,6 +31,13 @@ def _print_problems(errors: list, warnings: list) -> None:
         typer.echo(f"  …… 另有 {len(errors) - MAX_PRINTED} 处错误，见错误报告 (--error-report)", err=True)
 
 
+def _run_now() -> None:
+    """An import ends by naming the command that puts the new data into tiers, alerts and plans."""
+    from zengshou.batch.run import run_now_command
+
+    typer.echo(run_now_command())
+
+
 @app.command("import")
 def import_(
     path: Annotated[
@@ -70,26 +77,48 @@ def import_(
         raise typer.Exit(2) from None
     _print_problems([], summary.warnings)
     typer.echo(str(summary))
+    _run_now()
 
 
 @app.command("export")
 def export_(
-    out: Annotated[Path, typer.Option("--out", help="输出文件夹（CSV）或 .xlsx / output folder or workbook")],
-    fmt: Annotated[str, typer.Option("--format", help="csv 或 xlsx")] = "csv",
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="以 .xlsx 结尾写工作簿，否则写CSV文件夹 / .xlsx workbook or CSV folder"),
+    ],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv 或 xlsx（默认按 --out 的扩展名） / csv or xlsx")
+    ] = None,
     area: Annotated[str | None, typer.Option("--area", help="行政区划代码 / area code")] = None,
     with_personal_data: Annotated[
         bool,
         typer.Option("--with-personal-data", help="含姓名、证件号码、电话（记入审计）/ unmasked, audited"),
     ] = False,
+    template: Annotated[
+        bool, typer.Option("--template", help="写出空白导入模板（不含数据） / blank import template")
+    ] = False,
     user: Annotated[str, typer.Option("--user", help="操作人 / who exports (audit)")] = "cli",
 ) -> None:
-    """导出交换格式数据 / export in the interchange format (personal data masked by default)."""
+    """导出交换格式数据，或空白导入模板 / export in the interchange format (masked by default), or a blank template."""
     from zengshou.ingest import export
+    from zengshou.ingest.export import ExportError
+    from zengshou.ingest.templates import write_template
 
-    if fmt not in ("csv", "xlsx"):
-        raise typer.BadParameter("格式应为 csv 或 xlsx / --format must be csv or xlsx")
-    migrate()
-    summary = export(out, fmt, area, with_personal_data=with_personal_data, username=user, show_progress=True)
+    try:
+        if template:
+            written = write_template(out, fmt)
+            typer.echo(f"空白模板已写出 / blank template written: {out}（{len(written)} 个文件）")
+            return
+        migrate()
+        from zengshou.cli.checks import require_area
+
+        require_area(area)
+        summary = export(
+            out, fmt, area, with_personal_data=with_personal_data, username=user, show_progress=True
+        )
+    except ExportError as e:
+        typer.echo(f"未导出：{e}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(str(summary))
 
 
@@ -126,3 +155,5 @@ def feed_import(
     typer.echo(str(summary))
     if summary.report is not None:
         typer.echo(f"未匹配行报告 / unmatched rows: {summary.report}", err=True)
+    if not summary.duplicate:
+        _run_now()

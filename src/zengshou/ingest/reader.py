@@ -26,6 +26,14 @@ from zengshou.ingest.problems import Problem, sort_key
 from zengshou.registry.idnumber import mask
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+#: The sheet of a blank template that explains the columns; never a table.
+NOTES_SHEET = "填写说明"
+#: Personal values as a masked export writes them (640522********1234, 马*, 139****5678).
+_MASKED = {
+    "id_number": r"^(?:\d{6}\*+[\dXx]{4}|\*+)$",
+    "name": r"^\S\*+\S?$",
+    "phone": r"^(?:\d{3}\*+\d{4}|\*+)$",
+}
 
 
 @dataclass
@@ -539,6 +547,46 @@ def _empty_input(path: Path, raw: dict[str, pl.DataFrame]) -> Problem:
     ).problem
 
 
+def masked_export(raw: dict[str, pl.DataFrame]) -> Problem | None:
+    """The one error for a masked export given as an import: its ID numbers and names are hidden.
+
+    A personal column (姓名, 证件号码, 联系电话) of a table or feed in which most filled cells are
+    masked as the exporter masks them marks the whole file; a stray ``*`` in a hand-made file is
+    left to the ordinary cell checks. Nothing in such a file can be matched to a person, so it is
+    refused whole, pointing to the blank template.
+    """
+    tables = {t.name: t for t in (*ix.TABLES, *ix.FEEDS)}
+    for name, frame in raw.items():
+        spec = tables.get(name)
+        if spec is None:
+            continue
+        accepted = {h: k for h, k in header_map(spec).items() if k in _MASKED}
+        for header in frame.columns:
+            key = match_header(header, accepted) if not header.startswith(NUMERIC) else None
+            if key is None:
+                continue
+            cells = frame[header].cast(pl.Utf8).str.strip_chars().drop_nulls()
+            cells = cells.filter(cells != "")
+            hidden = cells.filter(cells.str.contains(_MASKED[key]))
+            if hidden.len() and 2 * hidden.len() > cells.len():
+                return Problem(
+                    spec.name,
+                    None,
+                    header,
+                    hidden[0],
+                    f"该文件是脱敏导出，证件号码、姓名、联系电话等已用“*”隐藏（{spec.name}表“{header}”列"
+                    f"{hidden.len():,}处），不能作为导入文件，未写入任何数据。请在“导入导出”页下载空白模板"
+                    "（命令行：zengshou export --template --out 模板.xlsx）填写后导入；要修改已有农户，"
+                    "请由有权限的用户导出含个人信息的文件，修改后再导入",
+                    f"this file is a masked export: ID numbers, names and phones are hidden with '*' "
+                    f"({hidden.len():,} cells in {header} of {spec.name}), so it cannot be imported and nothing "
+                    "was written. Download the blank template on the import page (CLI: zengshou export "
+                    "--template --out template.xlsx) and fill it in, or have an authorised user export "
+                    "with personal data, edit that file and import it",
+                )
+    return None
+
+
 def read(path: Path) -> ReadResult:
     """Parse and check a workbook or CSV folder; the database is not touched.
 
@@ -552,6 +600,12 @@ def read(path: Path) -> ReadResult:
         population=Population(), source=path, encoding={k: v.split("+")[0] for k, v in encodings.items()}
     )
     result.errors.extend(unreadable_files)
+    raw.pop(NOTES_SHEET, None)
+    masked = masked_export(raw)
+    if masked is not None:
+        result.errors.append(masked)
+        result.tables = [n for n in raw if n in ix.TABLES_BY_NAME or n in ix.FEEDS_BY_NAME]
+        return result
     checkers: dict[str, Checker] = {}
     typed: dict[str, pl.DataFrame] = {}
     feeds_by_name = {t.name: t for t in ix.FEEDS}
@@ -582,6 +636,15 @@ def read(path: Path) -> ReadResult:
         typed[spec.key] = check_table(prepared, spec, checker, wide)
     if not result.tables and not unreadable_files:
         result.errors.append(_empty_input(path, raw))
+    elif typed and all(frame.is_empty() for frame in typed.values()) and not unreadable_files:
+        result.errors.append(
+            unreadable(
+                path,
+                f"文件只有表头，没有数据行（{'、'.join(result.tables)}）：请在表头下方逐行填写后再导入",
+                f"the file has headers but no rows ({', '.join(result.tables)}): fill in rows below "
+                "the headers, then import",
+            ).problem
+        )
     all_checkers = {t.key: checkers.get(t.key) or Checker(t.name) for t in ix.TABLES}
     if typed:
         cross_checks(typed, all_checkers)

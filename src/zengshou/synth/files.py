@@ -9,6 +9,7 @@ import polars as pl
 from zengshou import frames
 from zengshou import interchange as ix
 from zengshou.synth.generate import SynthRegion
+from zengshou.workbooks import write_table_sheet
 
 #: Rows an .xlsx sheet holds, header included (Excel's limit).
 XLSX_MAX_ROWS = 1_048_576
@@ -51,7 +52,7 @@ def write(region: SynthRegion, out: Path | str, fmt: str = "csv") -> list[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
         with xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False}) as wb:
             for table, frame in tables:
-                frames.write_xlsx_sheet(wb, frame, table)
+                write_table_sheet(wb, frame, table)
         shocks = out.with_name(out.stem + SHOCKS_FILE)
         _write_shocks(region.shocks, shocks)
         return [out, shocks]

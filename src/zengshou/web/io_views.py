@@ -152,7 +152,7 @@ def load(job: ImportJob) -> None:
             summary = feeds.import_feed(job.kind, Path(job.path), username=job.created_by)
         job.summary = {**job.summary, "导入结果": _summary_dict(summary)}
         job.status = ImportJob.Status.DONE
-        job.message = "导入完成。请运行批处理（zengshou pipeline）以更新分层和预警。"
+        job.message = "导入完成。分层、预警和帮扶计划要运行批处理后才用上新数据。"
         record(
             job.created_by,
             "import.load",
@@ -325,4 +325,22 @@ def export(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
         {"format": d["fmt"], "file": name, "with_personal_data": personal},
         ip=client_ip(request),
     )
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+@page(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES)
+def import_template(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
+    """The blank import template (no data, so no scope or audit): ``.xlsx``, or CSV files in a ``.zip``."""
+    import shutil
+
+    from zengshou.ingest import templates
+
+    out_dir = Path(tempfile.mkdtemp(prefix="zs-template-"))
+    if request.GET.get("fmt") == "csv":
+        templates.write_csv_folder(out_dir / "csv")
+        path = Path(shutil.make_archive(str(out_dir / "template"), "zip", out_dir / "csv"))
+        name = "农户数据导入模板-CSV.zip"
+    else:
+        path = templates.write_workbook(out_dir / "template.xlsx")
+        name = "农户数据导入模板.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
