@@ -127,7 +127,7 @@ def test_whatif_form_for_region_users(client, household) -> None:
     _login(client, "region", "region_admin", "640000")
     r = client.post("/toolbox/whatif/", {"year": 2025, "changes": "L02.amount=3000"})
     html = r.content.decode()
-    assert r.status_code == 200 and "海原县" in html and ">1000<" in html
+    assert r.status_code == 200 and "海原县" in html and ">1,000<" in html
     assert (
         '<td class="mono">L06</td>' not in html
     )  # blank enumerations from the registry are missing values, not a disability
@@ -139,5 +139,5 @@ def test_whatif_form_for_region_users(client, household) -> None:
     html = client.post("/toolbox/whatif/", {"year": 2025, "changes": "L11.cover=600000"}).content.decode()
     assert "注意：没有规则读取 L11.cover" in html
     client.logout()
-    _login(client, "clerk", "county", "640522")
+    _login(client, "clerk", "township", "640522100")
     assert client.get("/toolbox/whatif/").status_code in (403, 404)

@@ -12,7 +12,7 @@ but not counted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -38,9 +38,17 @@ def _dec(v: float | None) -> Decimal | None:
 
 
 def store_plans(
-    results: pl.DataFrame, year: int, villages: Mapping[str, str], username: str = "system"
+    results: pl.DataFrame,
+    year: int,
+    villages: Mapping[str, str],
+    username: str = "system",
+    covered: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Write the plans of :func:`evaluate_full`'s ``results`` for ``year`` (household → village code)."""
+    """Write the plans of :func:`evaluate_full`'s ``results`` for ``year`` (household → village code).
+
+    ``covered``: the households the rules were run for (an area's batch); plans of other households
+    are left as they are. None: the run covered every household.
+    """
     counts = {"plans_created": 0, "items_created": 0, "items_updated": 0, "items_removed": 0, "items_kept": 0}
     hids = results["household_id"].unique().to_list()
     with transaction.atomic():
@@ -58,6 +66,8 @@ def store_plans(
         Plan.objects.bulk_create(new_plans, batch_size=5000)
         counts["plans_created"] = len(new_plans)
         plan_ids = dict(Plan.objects.filter(year=year).values_list("household_id", "id"))
+        wanted_hids = None if covered is None else set(covered)
+        outside = None if wanted_hids is None else {p for h, p in plan_ids.items() if h not in wanted_hids}
         current: dict[tuple[int, str, str], tuple[int, str]] = {}
         stored: dict[int, tuple[Any, ...]] = {}
         for iid, pid, code, idn, status, *vals in PlanItem.objects.filter(plan__year=year).values_list(
@@ -72,6 +82,8 @@ def store_plans(
             "reason",
             "applies",
         ):
+            if outside is not None and pid in outside:
+                continue
             current[(pid, code, idn)] = (iid, status)
             stored[iid] = tuple(vals)
         wanted: dict[tuple[int, str, str], dict[str, Any]] = {}

@@ -234,6 +234,7 @@ def _preview(code: str, name: str, current: Any, result: Any, proposed: Any) -> 
     r = toolbox_whatif(pop, tiers, year, {code: current} if current else {}, {code: scenario})
     out.update(_result_context(r, proposed))
     out["households"] = pop.households.height
+    out["one_county"] = True
     out["later"] = bool(later)
     return out
 
@@ -313,7 +314,7 @@ def whatif(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             ]
             try:
                 r = _run_whatif(s, year, changes, toolboxes, own)
-                context["result"] = _result_context(r, own)
+                context["result"] = {**_result_context(r, own), "one_county": county_user}
                 context["warnings"] = r.warnings
                 context["notes"] = r.notes
                 record(
@@ -405,6 +406,7 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
     from zengshou.toolbox import explain
     from zengshou.toolbox.county import effective_toolboxes
     from zengshou.toolbox.models import Plan
+    from zengshou.toolbox.plan_view import summary
     from zengshou.toolbox.plans import STATUS_LABELS, PlanError, transition
 
     h = sc.household_or_404(s, household_id)
@@ -443,7 +445,11 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
     except LookupError as exc:
         error = str(exc.args[0])
     plan = Plan.objects.filter(household_id=h.household_id, year=year).first()
-    items = list(plan.items.order_by("code", "id_number").prefetch_related("events")) if plan else []
+    items = (
+        summary(plan.items.order_by("code", "id_number").prefetch_related("events"), plan.county_code)
+        if plan
+        else summary([])
+    )
     return render(
         request,
         "toolbox/household.html",
@@ -460,6 +466,5 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
             "next": {"proposed": "agreed", "agreed": "delivered"},
             "can_plan": s.can(PLAN_ROLES),
             "today": dt.date.today().isoformat(),
-            "income_effect": sum(float(i.income_effect or 0) for i in items if i.applies),
         },
     )

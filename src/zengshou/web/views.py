@@ -23,7 +23,7 @@ from zengshou.monitor.rules import CODES
 from zengshou.registry.audit import record
 from zengshou.registry.models import AuditEvent, Income, Member, Pairing
 from zengshou.tiers.models import TierResult
-from zengshou.web import periods, roles, stats
+from zengshou.web import audit_texts, periods, roles, stats
 from zengshou.web import scope as sc
 from zengshou.web.access import _mounted, client_ip, page
 from zengshou.web.forms import AuditSearchForm, HouseholdSearchForm, LoginForm, VisitForm
@@ -295,16 +295,18 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
     )
 
 
-def _plan(household_id: str) -> tuple[Any, list[Any]]:
-    """The household's latest 一户一策 plan from the toolbox, if plans have been generated."""
+def _plan(household_id: str) -> tuple[Any, Any]:
+    """The household's latest 一户一策 plan from the toolbox, if plans have been generated: its items
+    with the measures' titles, what each amount is and the yearly income effect."""
     try:
         from zengshou.toolbox.models import Plan
+        from zengshou.toolbox.plan_view import summary
     except ImportError:  # toolbox not installed: the page says no plan exists
         return None, []
     plan = Plan.objects.filter(household_id=household_id).order_by("-year").first()
     if plan is None:
         return None, []
-    return plan, list(plan.items.all().order_by("code", "id_number"))
+    return plan, summary(plan.items.all().order_by("code", "id_number"), plan.county_code)
 
 
 @page(roles.VISIT_ROLES)
@@ -412,32 +414,23 @@ def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     return render(
         request,
         "web/audit.html",
-        {"form": form, "page": pg, "query": query.urlencode(), "actions": ACTION_LABELS},
+        {
+            "form": form,
+            "page": pg,
+            "query": query.urlencode(),
+            "actions": ACTION_LABELS,
+            "events": [
+                {
+                    "e": e,
+                    "action": audit_texts.action_label(e.action),
+                    "object": audit_texts.object_label(e.object_type),
+                    "lines": audit_texts.detail_lines(e.detail),
+                }
+                for e in pg.object_list
+            ],
+        },
     )
 
 
-ACTION_LABELS = {
-    "login": "登录",
-    "logout": "退出",
-    "login.failed": "登录失败",
-    "login.throttled": "登录被限制",
-    "household.view": "查看农户（脱敏）",
-    "household.view_full": "查看农户完整信息",
-    "visit.add": "记录走访",
-    "visit.photo": "查看走访照片",
-    "export": "导出",
-    "export.download": "下载导出文件",
-    "export.personal": "导出（含个人信息）",
-    "import.upload": "上传文件",
-    "import.load": "导入数据",
-    "alert.verified": "核实预警",
-    "alert.included": "纳入监测",
-    "alert.dismissed": "排除预警",
-    "alert.closed": "关闭预警",
-    "monitoring.include": "纳入监测对象",
-    "monitoring.eliminate": "风险消除",
-    "api.household": "接口查看农户",
-    "api.household_full": "接口查看农户完整信息",
-    "audit.search": "查询审计",
-}
+ACTION_LABELS = audit_texts.ACTION_LABELS
 
