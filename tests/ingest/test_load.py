@@ -243,8 +243,10 @@ def test_pairs_may_name_stored_households_beside_new_ones(tmp_path: Path, rows: 
 def test_a_workbook_typed_by_excel_imports_like_the_csv_folder(tmp_path: Path, rows: Rows) -> None:
     from zengshou.registry.models import Household, Income
 
+    rows["家庭成员"][0]["残疾等级"] = "二级"  # as the workbook's 残联 sheet says, so the feed changes nothing
     summary = load(write_typed_workbook(tmp_path / "typed.xlsx", rows))
     assert summary.counts["members"].inserted == 6 and summary.counts["income"].inserted == 4
+    assert [f.kind for f in summary.feeds] == ["残联"]
     assert Household.objects.get(household_id="H001").phone == "13912345678"
     assert str(Income.objects.get(household_id="H001", year=2025, quarter=1).wage) == "9000.50"
     again = load(write_folder(tmp_path / "csv", rows))
