@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "pairing",
     "assess",
     "worker",
+    "backup",
 )
 
 
