@@ -5,8 +5,8 @@ app's access decorator and scope, so a user sees only his own area.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -18,9 +18,9 @@ from django.shortcuts import redirect, render
 from zengshou.assess.indicators import LABELS
 from zengshou.registry.areas import code_prefix
 from zengshou.registry.audit import record
+from zengshou.web import periods
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
-from zengshou.web.forms import year_or
 from zengshou.web.roles import Role
 
 #: Users of an area, who see its quarterly analysis (M06/S01) and download its report.
@@ -44,29 +44,22 @@ def assessed_area(s: sc.Scope) -> tuple[str, str]:
     return s.area_code, ""
 
 
-def _period(request: HttpRequest) -> tuple[int, int]:
-    today = dt.date.today()
-    default_q = max(1, (today.month - 1) // 3)
-    try:
-        year = int(request.GET.get("year", today.year))
-        quarter = int(request.GET.get("quarter", default_q))
-    except ValueError:
-        year, quarter = today.year, default_q
-    return year_or(year, today.year), min(max(quarter, 1), 4)
-
-
 @page(ASSESS_ROLES)
 def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.assess.database import assess_cached
     from zengshou.assess.report import SUMMARY_KEYS, fmt
 
-    year, q = _period(request)
     area, note = assessed_area(s)
+    period = periods.quarter_period(periods.area_coverage(area), request.GET)
+    year, q = period.year, period.quarter
+    assert year is not None and q is not None
     prefix = code_prefix(area)
     rows: list[dict[str, object]] = []
     called: list[dict[str, object]] = []
     error = ""
     try:
+        if not period.filled:  # nothing to assess: no run, no reassuring empty S01 list
+            raise LookupError
         a = assess_cached(year, q)
         mine = a.figures.filter(pl.col("area_code").str.starts_with(prefix)).sort(
             ["level", "area_code"], descending=[True, False]
@@ -76,12 +69,15 @@ def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             for r in mine.iter_rows(named=True)
         ]
         called = list(a.interviews.filter(pl.col("area_code").str.starts_with(prefix)).iter_rows(named=True))
+    except LookupError:
+        pass
     except ValueError as exc:
         error = str(exc)
     return render(
         request,
         "assess/quarter.html",
         {
+            "period": period,
             "year": year,
             "quarter": q,
             "headers": [LABELS[k] for k in SUMMARY_KEYS],
@@ -98,10 +94,14 @@ def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
     from zengshou.assess.database import assess_cached
     from zengshou.assess.report import ReportError, write_report
 
-    year, q = _period(request)
     area, _ = assessed_area(s)
+    period = periods.quarter_period(periods.area_coverage(area), request.GET)
+    year, q = period.year, period.quarter
+    assert year is not None and q is not None
     fmt_ = "pdf" if request.GET.get("format") == "pdf" else "docx"
     try:
+        if not period.filled:
+            raise ReportError(period.message)
         a = assess_cached(year, q)
         tmp = Path(tempfile.mkdtemp()) / f"{area}-{year}Q{q}.{fmt_}"
         write_report(a, area, tmp)
@@ -125,7 +125,9 @@ def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
 def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.assess.targets import TargetError, load_targets, progress_frame, record_progress, status
 
-    year, q = _period(request)
+    period = _targets_period(request, s)
+    year, q = period.year, period.quarter
+    assert year is not None and q is not None
     can_enter = s.can(PROGRESS_ROLES)
     if request.method == "POST" and can_enter:
         try:
@@ -143,6 +145,22 @@ def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             messages.error(request, f"填报有误：{exc}")
         return redirect(f"{request.path}?year={year}&quarter={q}")
     rows = list(status(load_targets(), progress_frame(), year, q).iter_rows(named=True))
+    reported = any(r["done"] is not None for r in rows)
+    note = "" if reported else f"截至{period.label}尚无目标进度填报。"
+    period = replace(period, filled=reported, note=note)
     return render(
-        request, "assess/targets.html", {"year": year, "quarter": q, "rows": rows, "can_enter": can_enter}
+        request,
+        "assess/targets.html",
+        {"year": year, "quarter": q, "rows": rows, "can_enter": can_enter, "period": period},
     )
+
+
+def _targets_period(request: HttpRequest, s: sc.Scope) -> periods.Period:
+    """The quarter the targets open on: the latest with a progress report (departments report the
+    calendar's quarters), else the latest quarter with income data for the user's area."""
+    from zengshou.assess.models import TargetProgress
+
+    reported = {(y, q): True for y, q in TargetProgress.objects.values_list("year", "quarter").distinct()}
+    cov = periods.area_coverage(assessed_area(s)[0])
+    filled = reported or {p: cov.quarter_filled(*p) for p in cov.quarterly}
+    return periods.quarter_period(cov, request.GET, filled=filled, what="目标进度填报")

@@ -8,15 +8,17 @@ change), so a page reload after an alert decision still shows the new counts.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from zengshou import interchange as ix
+from zengshou.monitor.clues import households_with_open_alerts
 from zengshou.monitor.models import OPEN_STATUSES, AlertStatus, MonitoringObject
 from zengshou.monitor.rules import CODES
 from zengshou.registry.models import Area, Member
@@ -36,15 +38,6 @@ CHILD_LEVEL = {"region": "county", "city": "county", "county": "township", "town
 CODE_LENGTH = {"county": 6, "township": 9, "village": 12}
 
 
-def latest_year() -> int | None:
-    """The latest year with yearly results (cached for a minute; read on every list and dashboard)."""
-    y = cache.get("zs:latest_year")
-    if y is None:
-        y = TierResult.objects.filter(quarter__isnull=True).aggregate(y=Max("year"))["y"] or 0
-        cache.set("zs:latest_year", y, 60)
-    return int(y) or None
-
-
 def _param(key: str, year: int) -> float | None:
     from zengshou.pipeline import default_params
 
@@ -58,16 +51,23 @@ def _ratio(a: Any, b: Any) -> float | None:
     return float(a) / float(b) if b else None
 
 
-def area_stats(s: sc.Scope, area_code: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """Everything the 驾驶舱 shows for ``area_code`` (default: the user's area), within the scope.
+def area_stats(
+    s: sc.Scope, area_code: str | None = None, year: int | None = None, period: Any = None
+) -> dict[str, Any]:
+    """Everything the 驾驶舱 shows for ``area_code`` (default: the user's area) and ``year`` (default:
+    the latest year filled for the area, :mod:`zengshou.web.periods`), within the scope.
 
     The income figures (one pass over the stored results) are cached until the pipeline runs again;
-    household, alert and monitoring counts are read live, so a decision shows at once.
+    household, alert and monitoring counts are read live, so a decision shows at once. Alerts count
+    for the year they were raised for, monitoring objects over the period's window.
     """
     from zengshou.registry.areas import code_prefix
+    from zengshou.web import periods
 
     code = area_code or s.area_code
-    year = year or latest_year()
+    if period is None or (year is not None and period.year != year):
+        period = periods.year_period(periods.scope_coverage(s, code), {"year": str(year or "")})
+    year = period.year
     area = Area.objects.get(code=code)
     prefix = code_prefix(code)
     tier_version = cache.get("zs:tier_version")
@@ -80,7 +80,7 @@ def area_stats(s: sc.Scope, area_code: str | None = None, year: int | None = Non
     if income is None:
         income = _income_figures(s, area, prefix, year)
         cache.set(key, income, 3600)
-    live = _live_counts(s, prefix)
+    live = _live_counts(s, prefix, year, period.window())
     if income.get("tier_persons"):
         live["persons"] = income["tier_persons"]  # persons as counted by the latest pipeline run
     else:
@@ -88,7 +88,14 @@ def area_stats(s: sc.Scope, area_code: str | None = None, year: int | None = Non
             sc.household_q(s) & sc.code_range("household__village_id", prefix)
         ).count()
     return _plain(
-        {"area": {"code": area.code, "name": area.name, "level": area.level}, "year": year, **income, **live}
+        {
+            "area": {"code": area.code, "name": area.name, "level": area.level},
+            "year": year,
+            "filled": period.filled,
+            "latest_year": period.latest[0] if period.latest else None,
+            **income,
+            **live,
+        }
     )
 
 
@@ -235,12 +242,20 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
     return out
 
 
-def _live_counts(s: sc.Scope, prefix: str) -> dict[str, Any]:
-    """Households, persons, alerts and monitoring objects: cheap indexed counts, never cached."""
+def _live_counts(
+    s: sc.Scope,
+    prefix: str,
+    year: int | None = None,
+    window: tuple[dt.date, dt.date | None] | None = None,
+) -> dict[str, Any]:
+    """Households, persons, alerts of ``year`` and monitoring objects of ``window`` (see
+    :meth:`zengshou.web.periods.Period.window`): cheap indexed counts, never cached."""
     out: dict[str, Any] = {
         "households": sc.households(s).filter(sc.code_range("village_id", prefix)).count(),
     }
     al = sc.alerts(s).filter(sc.code_range("area_code", prefix))
+    if year is not None:
+        al = al.filter(year=year)
     open_by_code = {
         r["code"]: r["n"] for r in al.filter(status__in=OPEN_STATUSES).values("code").annotate(n=Count("pk"))
     }
@@ -252,9 +267,16 @@ def _live_counts(s: sc.Scope, prefix: str) -> dict[str, Any]:
     out["alerts_by_status"] = [
         {"status": v, "label": label, "count": by_status.get(v, 0)} for v, label in AlertStatus.choices
     ]
+    with_clue = households_with_open_alerts(al)
+    out["clues"] = {"households": with_clue, "share": _ratio(with_clue, out["households"])}
     # Monitoring objects are few: read them all with their village code and count in Python, so the
     # database walks the small table instead of every household of the area.
     mo = MonitoringObject.objects.all()
+    start, end = window or (None, None)
+    if end is not None:
+        mo = mo.filter(included_on__lte=end)
+    if start is not None:
+        mo = mo.filter(Q(risk_eliminated_on__isnull=True) | Q(risk_eliminated_on__gte=start))
     if s.role == Role.CADRE:
         mo = mo.filter(sc.household_q(s))
     open_types: dict[str, int] = {}
@@ -265,7 +287,7 @@ def _live_counts(s: sc.Scope, prefix: str) -> dict[str, Any]:
     ):
         if not (village.startswith(narrow) and village.startswith(s.prefix) and village.startswith(prefix)):
             continue
-        if gone is None:
+        if gone is None or (end is not None and gone > end):
             open_types[mtype] = open_types.get(mtype, 0) + 1
         else:
             eliminated += 1
