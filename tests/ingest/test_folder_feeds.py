@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _with_feeds(rows: Rows) -> Rows:
-    first, fourth = rows["家庭成员"][0]["证件号码"], rows["家庭成员"][3]["证件号码"]
+    first, second = rows["家庭成员"][0]["证件号码"], rows["家庭成员"][1]["证件号码"]
     return {
         **rows,
-        "残联": [{"证件号码": fourth, "残疾类别": "肢体", "残疾等级": "二级", "发证日期": "2025-03-01"}],
+        "残联": [{"证件号码": second, "残疾类别": "肢体", "残疾等级": "二级", "发证日期": "2025-03-01"}],
         "人社": [
             {
                 "证件号码": first,
@@ -59,7 +59,7 @@ def test_a_folder_import_stores_every_feed_file_and_reports_each(tmp_path: Path)
         "应急.csv",
         "残联.csv",
     ]
-    assert Member.objects.get(id_number=rows["家庭成员"][3]["证件号码"]).disability_grade == "二级"
+    assert Member.objects.get(id_number=rows["家庭成员"][1]["证件号码"]).disability_grade == "二级"
     text = str(summary)
     assert "部门数据 残联（残联.csv）：读取 1 行，匹配 1，未匹配 0" in text
     assert "部门数据 应急（应急.csv）：读取 2 行，匹配 1，未匹配 1" in text
@@ -113,3 +113,18 @@ def test_unmatched_feed_rows_in_a_folder_are_listed(tmp_path: Path) -> None:
     rows["残联"] = [{"证件号码": pid(99), "残疾类别": "视力", "残疾等级": "一级", "发证日期": "2025-01-01"}]
     (feed,) = load(write_folder(tmp_path / "县", rows)).feeds
     assert (feed.matched, feed.unmatched) == (0, 1) and feed.unmatched_rows[0].row == 2
+
+
+def test_the_tables_win_over_a_feed_of_the_same_folder_so_a_second_import_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    from zengshou.registry.models import Member
+
+    rows = _with_feeds(valid_rows())
+    rows["家庭成员"][1]["残疾等级"] = "三级"  # the 残联 file says 二级
+    folder = write_folder(tmp_path / "县", rows)
+    first = load(folder)
+    disability = next(f for f in first.feeds if f.kind == "残联")
+    assert disability.facts_kept == {"member.disability_grade": 1} and disability.facts == {}
+    assert Member.objects.get(id_number=rows["家庭成员"][1]["证件号码"]).disability_grade == "三级"
+    assert load(folder).changed == 0

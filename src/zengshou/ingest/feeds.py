@@ -125,6 +125,11 @@ class FeedSummary:
     status_changes: list[StatusChange] = field(default_factory=list)
     #: Members whose 务工状况 the member sheet of the same import gave: left as the sheet says.
     work_kept: int = 0
+    #: Other registry facts the tables of the same import gave, left as they say, e.g. {"member.dibao": 2}.
+    facts_kept: dict[str, int] = field(default_factory=dict)
+    #: "member.<column>" / "household.<column>" → the ID numbers / 户编号 the tables of the same import
+    #: give that column for: the tables win, so importing the folder twice changes nothing.
+    given: dict[str, pl.Series] = field(default_factory=dict, repr=False)
 
     def __str__(self) -> str:
         if self.duplicate:
@@ -139,6 +144,9 @@ class FeedSummary:
             lines.extend(f"    {c}" for c in self.status_changes[:UNMATCHED_PRINTED])
             if len(self.status_changes) > UNMATCHED_PRINTED:
                 lines.append(f"    …… 另有 {len(self.status_changes) - UNMATCHED_PRINTED:,} 人")
+        if self.facts_kept:
+            kept = "，".join(f"{k} {v}" for k, v in self.facts_kept.items())
+            lines.append(f"  以同时导入的家庭/成员表为准、未按部门数据更改：{kept}")
         if self.work_kept:
             lines.append(f"  {self.work_kept:,} 人的务工状况以同时导入的家庭成员表为准，未按人社数据更改")
         for p in self.unmatched_rows[:UNMATCHED_PRINTED]:
@@ -377,17 +385,17 @@ def store_feed(
     source: str,
     *,
     username: str,
-    keep_work: pl.Series | None = None,
+    given: dict[str, pl.Series] | None = None,
 ) -> FeedSummary:
     """Store one checked feed (batch, records, registry facts, audit); call inside a transaction.
 
-    A file already imported (same kind and checksum) writes nothing. ``keep_work``: ID numbers whose
-    务工状况 the member sheet of the same import gives; a 人社 feed leaves those as they are.
+    A file already imported (same kind and checksum) writes nothing. ``given``: the facts the tables of
+    the same import give (``FeedSummary.given``); the feed leaves those as the tables say.
     """
     from zengshou.registry.audit import record_many
     from zengshou.registry.models import FeedBatch
 
-    summary = FeedSummary(spec.name, source_name, rows=fr.rows, warnings=fr.warnings)
+    summary = FeedSummary(spec.name, source_name, rows=fr.rows, warnings=fr.warnings, given=given or {})
     previous = FeedBatch.objects.filter(kind=spec.name, checksum=fr.checksum).first()
     if previous is not None:
         summary.duplicate = True
@@ -409,7 +417,7 @@ def store_feed(
     summary.unmatched = unmatched.height
     summary.unmatched_rows = _unmatched_problems(spec, unmatched)
     _write_records(spec, matched, batch.pk)
-    events = _update_facts(spec, matched, summary, batch.pk, keep_work)
+    events = _update_facts(spec, matched, summary, batch.pk)
     batch.matched, batch.unmatched = summary.matched, summary.unmatched
     batch.save(update_fields=["matched", "unmatched"])
     for e in events:
@@ -533,10 +541,17 @@ def _set(
     if dtype == pl.Utf8:
         stored = stored.with_columns(pl.col("old").fill_null(""))
     changed = wanted.join(stored, on="key", how="inner").filter(pl.col("value").ne_missing(pl.col("old")))
+    kind = "member" if table == "registry_member" else "household"
+    given = summary.given.get(f"{kind}.{column}")
+    if given is not None and given.len() and column != "work":
+        by = "id_number" if kind == "member" else "key"
+        kept = changed[by].is_in(given.implode())
+        if kept.any():
+            summary.facts_kept[f"{kind}.{column}"] = int(kept.sum())
+        changed = changed.filter(~kept)
     if changed.is_empty():
         return
     bulk.update(table, pk, [column], changed.select("key", "value").rows())
-    kind = "member" if table == "registry_member" else "household"
     summary.facts[f"{kind}.{column}"] = summary.facts.get(f"{kind}.{column}", 0) + changed.height
     oid_col = "id_number" if "id_number" in changed.columns else "key"
     for row in changed.iter_rows(named=True):
@@ -563,7 +578,6 @@ def _update_facts(
     matched: pl.DataFrame,
     summary: FeedSummary,
     batch_id: int,
-    keep_work: pl.Series | None = None,
 ) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     today = dt.date.today()
@@ -619,7 +633,7 @@ def _update_facts(
                 events,
             )
     elif spec.key == "employment":
-        _ended_jobs(spec, m, today, summary, batch_id, events, keep_work)
+        _ended_jobs(spec, m, today, summary, batch_id, events)
     elif spec.key == "education":
         last = _latest(m.with_columns(pl.lit(None, dtype=pl.Date).alias("_d")), "member_id", "_d")
         value = (
@@ -659,7 +673,6 @@ def _ended_jobs(
     summary: FeedSummary,
     batch_id: int,
     events: list[dict[str, Any]],
-    keep_work: pl.Series | None,
 ) -> None:
     """人社: 未务工 exactly where :func:`work_changes` says so, each change listed in the summary."""
     members = _frame(
@@ -667,6 +680,7 @@ def _ended_jobs(
         [],
         {"id_number": pl.Utf8, "household_id": pl.Utf8, "work": pl.Utf8},
     )
+    keep_work = summary.given.get("member.work")
     if keep_work is not None and keep_work.len():
         overruled = _work_change_frame(m, members, None, today)
         summary.work_kept = overruled.filter(pl.col("id_number").is_in(keep_work.implode())).height

@@ -370,7 +370,7 @@ def _load_feeds(result: ReadResult, username: str) -> list[Any]:
     from zengshou.ingest.feeds import FeedRead, store_feed
 
     sums: dict[Path, str] = {}
-    keep = work_given(result)
+    given = facts_given(result)
     out = []
     for spec, path in feed_sources(result):
         if path not in sums:
@@ -383,16 +383,28 @@ def _load_feeds(result: ReadResult, username: str) -> list[Any]:
             checksum=sums[path],
         )
         name = f"{path.name}（{spec.name}）" if workbook else path.name
-        out.append(store_feed(spec, fr, name, str(path), username=username, keep_work=keep))
+        out.append(store_feed(spec, fr, name, str(path), username=username, given=given))
     return out
 
 
-def work_given(result: ReadResult) -> pl.Series | None:
-    """ID numbers whose 务工状况 the file's member sheet gives (they win over a 人社 feed)."""
-    if "members" not in result.frames or "work" not in result.columns.get("members", []):
-        return None
-    members = result.frames["members"]
-    return members.filter(pl.col("work").is_not_null())["id_number"]
+def facts_given(result: ReadResult) -> dict[str, pl.Series]:
+    """Per "member.<column>" / "household.<column>", the keys the file's tables give a value for.
+
+    A feed stored with the file leaves those as the tables say (the tables win), so importing the
+    same folder twice changes nothing.
+    """
+    out: dict[str, pl.Series] = {}
+    for key, kind, id_col in (
+        ("members", "member", "id_number"),
+        ("households", "household", "household_id"),
+    ):
+        frame = result.frames.get(key)
+        if frame is None:
+            continue
+        for column in result.columns.get(key, []):
+            if column in frame.columns and column != id_col:
+                out[f"{kind}.{column}"] = frame.filter(pl.col(column).is_not_null())[id_col]
+    return out
 
 
 def _timestamp() -> Any:
