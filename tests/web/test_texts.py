@@ -181,3 +181,124 @@ def test_api_lookups_outside_the_data_answer_in_chinese(world, login, path) -> N
     r = login("county").get(path)
     assert r.status_code in (400, 404)
     assert_json_chinese(r, path)
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+def _audit_actions() -> set[str]:
+    """Every action string the source passes to record()/record_many(); f-strings as ``x.{}``."""
+    import ast
+    from pathlib import Path
+
+    import zengshou
+
+    found: set[str] = set()
+
+    def strings(node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return strings(node.body) + strings(node.orelse)
+        if isinstance(node, ast.JoinedStr):
+            return [
+                "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)  # type: ignore[misc]
+            ]
+        return []
+
+    for path in Path(zengshou.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == "record" and len(node.args) >= 2:
+                    found.update(strings(node.args[1]))
+            elif isinstance(node, ast.Dict):  # an event for record_many: it names its object type
+                keys = {
+                    k.value: v
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant)
+                }
+                if "action" in keys and "object_type" in keys:
+                    found.update(strings(keys["action"]))
+    return found
+
+
+def test_every_audited_action_in_the_source_has_a_chinese_label() -> None:
+    from zengshou.web.audit_texts import ACTION_LABELS
+
+    actions = _audit_actions()
+    assert {"model.store_alerts", "login", "import.update", "web.alert.{}"} <= actions
+    for action in actions:
+        if "{}" in action:
+            head, tail = action.split("{}", 1)
+            matching = [k for k in ACTION_LABELS if k.startswith(head) and k.endswith(tail)]
+            assert matching, f"no label for any {action}"
+        else:
+            assert action in ACTION_LABELS, f"audit action {action} has no Chinese label"
+    for label in ACTION_LABELS.values():
+        assert_chinese(label, "label")
+
+
+def test_the_audit_page_shows_actions_and_details_in_chinese(world, login) -> None:
+    from zengshou.registry.audit import record
+
+    record("system", "model.store_alerts", "risk_model", "v3", {"year": 2025, "alerts_new": 12})
+    record(
+        "county",
+        "import",
+        "interchange",
+        "西吉县.xlsx",
+        {
+            "source": "/tmp/x.xlsx",
+            "counts": {"households": {"read": 2, "inserted": 1, "updated": 1, "unchanged": 0}},
+        },
+    )
+    record(
+        "county",
+        "import.update",
+        "households",
+        "6405221002010001",
+        {"changed": {"phone": ["139****5678", "138****0000"]}},
+    )
+    record(
+        "county",
+        "alert.verified",
+        "alert",
+        "7",
+        {"code": "M04", "from": "new", "to": "verified", "note": "已入户"},
+    )
+    record("county", "web.alert.dismiss", "alert", "7", {"via": "web"})
+    record(
+        "dept",
+        "feed.import",
+        "FeedBatch",
+        "3",
+        {"kind": "医保", "facts": {"member.medical_insured": 4}, "matched": 4},
+    )
+    record("county", "toolbox.whatif", "", "", {"year": 2025, "changes": {"L01a.min_healthy_labourers": 2}})
+    record(
+        "county",
+        "household.view",
+        "household",
+        "6405221002010001",
+        {"role": "county", "path": "/households/x/"},
+    )
+    record("someone", "brand.new_thing", "gadget", "1", {"mystery_field": [1, 2, 3]})
+    text = assert_page_chinese(login("region").get("/audit/"), "audit page")
+    for label in (
+        "风险模型写入预警",
+        "新预警：12",
+        "导入数据交换文件",
+        "数量·家庭：读取 2，新增 1，修改 1，未变 0",
+        "修改内容·联系电话：139****5678 → 138****0000",
+        "预警已核实",
+        "原状态：新预警",
+        "网页处理预警：排除",
+        "途径：网页",
+        "部门数据批次",
+        "角色：县级用户",
+        "其他操作",
+    ):
+        assert label in text, label + "\n" + text[text.find("共 ") :]
+    for code in ("model.store_alerts", "web.alert.dismiss", "alerts_new", "brand.new_thing", "risk_model"):
+        assert code not in text, code

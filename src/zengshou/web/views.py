@@ -403,6 +403,16 @@ def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     pg = Paginator(qs.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # read before this search is itself recorded, which would push the page's last row off
+    events = [
+        {
+            "e": e,
+            "action": audit_texts.action_label(e.action),
+            "object": audit_texts.object_label(e.object_type),
+            "lines": audit_texts.detail_lines(e.detail),
+        }
+        for e in pg.object_list
+    ]
     record(
         s.username,
         "audit.search",
@@ -419,15 +429,7 @@ def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "page": pg,
             "query": query.urlencode(),
             "actions": ACTION_LABELS,
-            "events": [
-                {
-                    "e": e,
-                    "action": audit_texts.action_label(e.action),
-                    "object": audit_texts.object_label(e.object_type),
-                    "lines": audit_texts.detail_lines(e.detail),
-                }
-                for e in pg.object_list
-            ],
+            "events": events,
         },
     )
 
