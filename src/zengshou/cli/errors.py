@@ -90,10 +90,10 @@ def _given(exc: click.BadParameter, args: list[str]) -> str | None:
 def _parameter_detail(exc: click.BadParameter, args: list[str]) -> str:
     """Typer's English texts of a value it refuses, in Chinese."""
     message = exc.message
+    if re.search(r"(does not exist|is a directory|is a file|not readable|not writable)\.$", message):
+        return _path_detail(message)  # before the Chinese test: a Chinese file name is no Chinese message
     if _CJK.search(message):
         return message
-    if re.search(r"does not exist|is a directory|is a file|not readable|not writable", message):
-        return _path_detail(message)
     found = _QUOTED.search(message)
     given = _given(exc, args) or (found.group(1) if found else None)
     value = f"“{given}”" if given is not None else ""
