@@ -302,3 +302,61 @@ def test_the_audit_page_shows_actions_and_details_in_chinese(world, login) -> No
         assert label in text, label + "\n" + text[text.find("共 ") :]
     for code in ("model.store_alerts", "web.alert.dismiss", "alerts_new", "brand.new_thing", "risk_model"):
         assert code not in text, code
+
+
+# ---------------------------------------------------------------- imports
+
+
+def _update_workbook(tmp_path: Any) -> Any:
+    """家庭: A1 with a new phone number, A3 as stored, one new household; 家庭成员: its head."""
+    import xlsxwriter
+
+    from tests.conftest import make_id
+    from zengshou import interchange as ix
+
+    head = ("户编号", "行政区划代码", "户类型", "住房安全", "饮水安全", "联系电话")
+    households = [
+        ("6405221002010001", "640522100201", "脱贫户", "是", "是", "13800000000"),
+        ("6405221002010002", "640522100201", "脱贫户", "是", "是", "13912345678"),
+        ("6405221002019901", "640522100201", "脱贫户", "是", "是", "13700000000"),
+    ]
+    member_head = ("户编号", "姓名", "证件号码", "与户主关系", "健康状况", "劳动技能", "参加基本医疗保险")
+    members = [("6405221002019901", "马成", make_id(902, area="640522"), "户主", "健康", "普通劳动力", "是")]
+    path = tmp_path / "update.xlsx"
+    with xlsxwriter.Workbook(str(path)) as wb:
+        for table, header, rows in ((ix.HOUSEHOLDS, head, households), (ix.MEMBERS, member_head, members)):
+            ws = wb.add_worksheet(table.name)
+            for col, h in enumerate(header):
+                ws.write_string(0, col, h)
+            for r, row in enumerate(rows, start=1):
+                for col, v in enumerate(row):
+                    ws.write_string(r, col, v)
+    return path
+
+
+def test_the_confirm_screen_counts_what_really_changes_and_the_result_is_a_chinese_table(
+    world, login, tmp_path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zengshou.registry.models import Household
+    from zengshou.web.models import ImportJob
+
+    c = login("county")
+    path = _update_workbook(tmp_path)
+    c.post("/imports/", {"kind": "interchange", "file": SimpleUploadedFile(path.name, path.read_bytes())})
+    job = ImportJob.objects.get(created_by="county", original_name="update.xlsx")
+    assert job.status == "ready", job.message
+    text = assert_page_chinese(c.get(f"/imports/{job.pk}/"), "confirm screen")
+    # 家庭: 3 in the file, 1 new, 1 changed (A1's phone), 1 as stored — counted before anything is written
+    assert "家庭\n3\n1\n1\n1" in text, text
+    assert "家庭成员\n1\n1\n0\n0" in text
+    assert "将新增2条、修改1条记录，1条与系统中一致" in text
+    assert Household.objects.get(household_id="6405221002010001").phone == "13912345678"
+    assert not Household.objects.filter(household_id="6405221002019901").exists()
+    c.post(f"/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == "done", job.message
+    text = assert_page_chinese(c.get(f"/imports/{job.pk}/"), "import result")
+    assert "导入结果" in text and "家庭\n3\n1\n1\n1" in text.split("导入结果", 1)[1]
+    assert "TableCounts" not in text and "read" not in text

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -322,6 +322,33 @@ def load(
     return summary
 
 
+def preview(source: Path | ReadResult) -> dict[str, TableCounts]:
+    """Per table, what :func:`load` would do with a checked file (new / changed / unchanged rows).
+
+    Read-only: the same classification against the registry as the import itself, nothing written;
+    rows that would take a monitoring object out of monitoring count as :func:`load` keeps them.
+    """
+    from zengshou import setup_django
+
+    setup_django()
+    result = source if isinstance(source, ReadResult) else validate(source)
+    frames = dict(result.frames)
+    if "households" in frames and "household_type" in result.columns.get("households", []):
+        from zengshou.monitor.imported import kept_in_monitoring
+
+        frames["households"] = kept_in_monitoring(frames["households"])[0]
+    result = replace(result, frames=frames)
+    counts: dict[str, TableCounts] = {}
+    if "villages" in frames:
+        counts["villages"] = _classify_villages(result).counts()
+    for table in (ix.HOUSEHOLDS, ix.MEMBERS, ix.INCOME):
+        if table.key in frames:
+            counts[table.key] = _classify_table(result, table).counts()
+    if "cadres" in frames:
+        counts["cadres"] = _classify_cadres(result).counts()
+    return counts
+
+
 def _types_before(result: ReadResult) -> pl.DataFrame | None:
     """The stored 户类型 of the file's households before the import (None: the file gives none).
 
@@ -458,13 +485,23 @@ def _change_events(
         )
 
 
-def _load_table(
-    result: ReadResult,
-    table: ix.Table,
-    summary: ImportSummary,
-    events: list[dict[str, Any]],
-    advance: Any,
-) -> None:
+class _Classified(NamedTuple):
+    """A table's rows against the registry: what :func:`load` writes and :func:`preview` counts."""
+
+    frame: pl.DataFrame
+    inserts: pl.DataFrame
+    updates: pl.DataFrame
+    unchanged: int
+    compare: list[str]
+    key: list[str]
+    db_table: str
+    pk: str
+
+    def counts(self) -> TableCounts:
+        return TableCounts(self.frame.height, self.inserts.height, self.updates.height, self.unchanged)
+
+
+def _classify_table(result: ReadResult, table: ix.Table) -> _Classified:
     frame = result.frames[table.key].drop(ROW)
     present = [k for k in result.columns.get(table.key, table.keys) if k in table.keys]
     key = list(table.natural_key)
@@ -489,7 +526,19 @@ def _load_table(
     if table.key == "income":
         frame = frame.with_columns([pl.col(c).fill_null(0.0) for c in compare if c in ix.INCOME_AMOUNTS])
     inserts, updates, unchanged = _classify(frame, old, key, compare)
-    summary.counts[table.key] = TableCounts(frame.height, inserts.height, updates.height, unchanged)
+    return _Classified(frame, inserts, updates, unchanged, compare, key, db_table, pk)
+
+
+def _load_table(
+    result: ReadResult,
+    table: ix.Table,
+    summary: ImportSummary,
+    events: list[dict[str, Any]],
+    advance: Any,
+) -> None:
+    c = _classify_table(result, table)
+    frame, inserts, updates, unchanged, compare, key, db_table, pk = c
+    summary.counts[table.key] = c.counts()
     now = _timestamp()
     insert_cols = [c for c in table.keys if c in frame.columns]
     ins = _fill_text(inserts.select(insert_cols), table.key)
@@ -527,8 +576,7 @@ def _load_table(
         events.extend([{}] * inserts.height)
 
 
-def _load_villages(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
-    """Villages (and their townships) missing from the registry are created under their county."""
+def _classify_villages(result: ReadResult) -> _Classified:
     vil = result.frames["villages"].drop(ROW)
     present = result.columns.get("villages", [])
     stored = _stored(
@@ -538,7 +586,14 @@ def _load_villages(result: ReadResult, summary: ImportSummary, events: list[dict
     compare: list[str] = [k for k in ("village_name", "collective_income_10k") if k in present]
     vil = vil.with_columns(pl.col("collective_income_10k").round(2))
     inserts, updates, unchanged = _classify(vil, stored, ["village_code"], compare)
-    summary.counts["villages"] = TableCounts(vil.height, inserts.height, updates.height, unchanged)
+    return _Classified(vil, inserts, updates, unchanged, compare, ["village_code"], "registry_area", "code")
+
+
+def _load_villages(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
+    """Villages (and their townships) missing from the registry are created under their county."""
+    c = _classify_villages(result)
+    inserts, updates, compare = c.inserts, c.updates, c.compare
+    summary.counts["villages"] = c.counts()
     townships = set(
         _stored("SELECT code FROM registry_area WHERE level = 'township'", {"code": pl.Utf8})[
             "code"
@@ -571,8 +626,7 @@ def _load_villages(result: ReadResult, summary: ImportSummary, events: list[dict
     _change_events(updates, ix.VILLAGES, compare, ["village_code"], events)
 
 
-def _load_cadres(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
-    """Cadres upserted by 干部编号; their 现帮扶户编号 become the open pairs (others of theirs are closed)."""
+def _classify_cadres(result: ReadResult) -> _Classified:
     cad = result.frames["cadres"]
     present = result.columns.get("cadres", [])
     compare: list[str] = [k for k in ("name", "unit", "rank", "county_code") if k in present]
@@ -581,7 +635,15 @@ def _load_cadres(result: ReadResult, summary: ImportSummary, events: list[dict[s
         {"cadre_id": pl.Utf8, "name": pl.Utf8, "unit": pl.Utf8, "rank": pl.Utf8, "county_code": pl.Utf8},
     ).with_columns(pl.col("cadre_id").alias("pk"))
     inserts, updates, unchanged = _classify(cad.drop(ROW), stored, ["cadre_id"], compare)
-    summary.counts["cadres"] = TableCounts(cad.height, inserts.height, updates.height, unchanged)
+    return _Classified(cad, inserts, updates, unchanged, compare, ["cadre_id"], "registry_cadre", "cadre_id")
+
+
+def _load_cadres(result: ReadResult, summary: ImportSummary, events: list[dict[str, Any]]) -> None:
+    """Cadres upserted by 干部编号; their 现帮扶户编号 become the open pairs (others of theirs are closed)."""
+    c = _classify_cadres(result)
+    cad, inserts, updates, compare = c.frame, c.inserts, c.updates, c.compare
+    present = result.columns.get("cadres", [])
+    summary.counts["cadres"] = c.counts()
     cols = ["cadre_id", "name", "unit", "rank", "county_code"]
     bulk.insert("registry_cadre", cols, _fill_text(inserts.select(cols), "cadres").rows())
     bulk.update(

@@ -67,33 +67,71 @@ def _error_rows(errors: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _population_counts(population: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key, label in (
-        ("households", "家庭"),
-        ("members", "家庭成员"),
-        ("income", "收入"),
-        ("villages", "村"),
-        ("cadres", "帮扶干部"),
-    ):
-        frame = getattr(population, key, None)
-        if frame is not None and hasattr(frame, "height"):
-            counts[label] = int(frame.height)
-    return counts
+#: The columns of the counts table on the confirm screen and in the import result.
+COUNT_COLUMNS = (("read", "文件中"), ("inserted", "新增"), ("updated", "修改"), ("unchanged", "未变"))
+
+
+def _count_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per table (in the format's order): rows in the file, new, changed, unchanged."""
+    from zengshou import interchange as ix
+
+    names = {t.key: t.name for t in ix.TABLES}
+    order = [t.key for t in ix.TABLES]
+    rows = []
+    for key in sorted(counts, key=lambda k: order.index(k) if k in order else len(order)):
+        c = counts[key]
+        get = c.get if isinstance(c, dict) else (lambda k, c=c: getattr(c, k, 0))
+        rows.append({"table": names.get(key, key), **{k: int(get(k) or 0) for k, _ in COUNT_COLUMNS}})
+    return rows
+
+
+def _changes_message(rows: list[dict[str, Any]]) -> str:
+    new = sum(r["inserted"] for r in rows)
+    changed = sum(r["updated"] for r in rows)
+    same = sum(r["unchanged"] for r in rows)
+    if not new and not changed:
+        return f"校验通过。文件中的{same}条记录与系统中的一致，确认后不会改动任何记录。"
+    return f"校验通过。确认后将新增{new}条、修改{changed}条记录，{same}条与系统中一致不会改动。"
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
+    """What an import did, for the result screen: a counts table and labelled figures."""
     if summary is None:
         return {}
+    from zengshou.ingest.load import ImportSummary
+
+    if isinstance(summary, ImportSummary):
+        out: dict[str, Any] = {"tables": _count_rows(summary.counts)}
+        for label, value in (
+            ("新建乡镇/村", summary.areas_created),
+            ("新建结对", summary.pairings_opened),
+            ("结束结对", summary.pairings_closed),
+            ("纳入监测对象", getattr(summary, "monitoring_included", 0)),
+            ("调整监测对象类别", getattr(summary, "monitoring_recategorised", 0)),
+        ):
+            if value:
+                out[label] = value
+        for feed in getattr(summary, "feeds", []) or []:
+            out[f"部门数据：{feed.kind}"] = _feed_text(feed)
+        out["提示（不影响导入）"] = f"{len(summary.warnings)}条"
+        out["用时"] = f"{summary.seconds:.1f}秒"
+        return out
+    if hasattr(summary, "matched") and hasattr(summary, "kind"):
+        return {"部门数据": f"{summary.kind}：{_feed_text(summary)}"}
     if isinstance(summary, dict):
         return {str(k): v if isinstance(v, int | float | str) else str(v) for k, v in summary.items()}
-    if hasattr(summary, "__dataclass_fields__"):
-        out: dict[str, Any] = {}
-        for k in summary.__dataclass_fields__:
-            v = getattr(summary, k)
-            out[k] = v if isinstance(v, int | float) else str(v)[:500]
-        return out
     return {"结果": str(summary)}
+
+
+def _feed_text(feed: Any) -> str:
+    """One department feed's result in words: rows, matched, unmatched, facts updated."""
+    if getattr(feed, "duplicate", False):
+        return "该文件已导入过，未重复写入"
+    from zengshou.web.audit_texts import detail_lines
+
+    parts = [f"{feed.rows}行，匹配{feed.matched}行，未匹配{feed.unmatched}行"]
+    facts = detail_lines({"facts": feed.facts}) if feed.facts else []
+    return "；".join(parts + [line.removeprefix("更新的信息：") for line in facts])
 
 
 def validate(job: ImportJob) -> None:
@@ -108,8 +146,12 @@ def validate(job: ImportJob) -> None:
             job.errors = _error_rows(errors)
             job.error_count = len(errors)
             job.warnings = _error_rows(getattr(result, "warnings", []) or [])[:500]
-            job.summary = {"将导入": _population_counts(result.population)}
+            job.summary = {}
             if not errors:
+                from zengshou.ingest.load import preview as table_changes
+
+                rows = _count_rows(table_changes(result))
+                job.summary["将导入"] = {"tables": rows}
                 from zengshou.ingest import feeds
 
                 figures, changes = feeds.import_preview(result)
@@ -126,9 +168,12 @@ def validate(job: ImportJob) -> None:
             job.warnings = _error_rows([*(c.problem() for c in preview.status_changes), *feed.warnings])[:500]
             job.summary = {"将导入": feeds.preview_figures(preview)}
         job.status = ImportJob.Status.INVALID if job.error_count else ImportJob.Status.READY
+        tables = (job.summary.get("将导入") or {}).get("tables") if isinstance(job.summary, dict) else None
         job.message = (
             f"发现{job.error_count}处错误，数据未写入。请按下表逐行改正后重新上传。"
             if job.error_count
+            else _changes_message(tables)
+            if tables
             else "校验通过。请核对将导入的数量，确认后写入。"
         )
     except Exception as e:  # a file the reader cannot open at all: say what and keep nothing
