@@ -38,7 +38,7 @@ def income_periods(area: str | None = None) -> list[tuple[int, int | None]]:
 
     qs = Income.objects.all()
     if area:
-        qs = qs.filter(household__village_id__startswith=code_prefix(area))
+        qs = qs.filter(household__village__code__startswith=code_prefix(area))
     return sorted(set(qs.values_list("year", "quarter").distinct()), key=lambda p: (p[0], p[1] or 0))
 
 

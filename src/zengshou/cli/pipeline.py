@@ -118,27 +118,39 @@ def pipeline_db(
         str, typer.Option("--user", help="操作人（写入审计） / user recorded in the audit trail")
     ] = "system",
 ) -> None:
-    """对数据库运行流水线并保存分层结果和预警 / run the pipeline over the database and store the results."""
+    """对数据库运行批处理：流水线、一户一策计划、风险模型评分，保存结果 / run the batch over the database.
+
+    The same work as the web's 运行批处理 (zengshou.batch.run), done here at once; the run is recorded
+    and refused while a run of the same area is queued or running.
+    """
     from zengshou.cli.checks import require_income
     from zengshou.cli.core import migrate
 
     migrate()
     require_income(year, quarter, area)
-    from zengshou.pipeline import default_params, run_on_database
-    from zengshou.progress import progress
+    from zengshou.batch.run import BatchBusy, create_run, execute
+    from zengshou.registry.models import Area
 
+    name = Area.objects.filter(code=area).values_list("name", flat=True).first() if area else ""
     try:
-        with progress("读库、计算、写库 / read, run, store", total=None):
-            result, figures = run_on_database(
-                year, quarter, area, default_params(*map(str, params or [])), username=user
-            )
-    except ValueError as exc:
+        files = [str(p) for p in params or []]
+        run = create_run(area or "", name or "", year, quarter, user, source="cli", params_files=files)
+    except BatchBusy as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    counts, seconds = figures, figures["seconds"]
-    _summary(result)
+    outcome = execute(run.pk, echo=lambda line: typer.echo(line, err=True))
+    if outcome.result is not None:
+        _summary(outcome.result)
+    if not outcome.ok:
+        typer.echo(outcome.run.message, err=True)
+        raise typer.Exit(1)
+    counts, seconds = outcome.figures, outcome.figures["seconds"]
     typer.echo(
         f"已保存 / stored: 分层结果 {counts['tier_results']:,d}，新预警 {counts['alerts_new']:,d}，"
         f"更新未处理预警 {counts['alerts_refreshed']:,d}，本年已处理不再预警 {counts['alerts_already_decided']:,d}"
     )
+    for step in outcome.run.steps:
+        if step["key"] in ("plans", "model") and step["note"]:
+            typer.echo(f"{step['label']}：{step['note']}")
     typer.echo(f"读库 {seconds['read']:.1f} 秒，计算 {seconds['run']:.1f} 秒，写库 {seconds['store']:.1f} 秒")
+    typer.echo(f"已记为批处理第 {run.pk} 号 / recorded as batch run {run.pk}")
