@@ -213,13 +213,19 @@ def test_a_county_narrows_a_tier_list_with_check_boxes_and_resets_it_to_the_regi
     assert "T03.tiers" not in effective_toolboxes()[COUNTY].params
 
 
-def test_only_the_countys_users_and_the_region_may_change_it(client, village) -> None:
+def test_a_township_reads_each_value_with_its_date_and_source_but_only_the_county_changes_it(
+    client, village
+) -> None:
     _login(client, "tx", "county", "640324")
     change = {"v-L02.amount": "3000", "from-L02.amount": "2025-01-01", "src-L02.amount": "县文件"}
     assert client.post(URL, {**_form(client, **change), "action": "save"}).status_code == 404
     client.logout()
     _login(client, "town", "township", "640522100")
-    assert client.get(URL).status_code == 200
+    html = client.get(URL, {"date": "2025-06-01"}).content.decode()
+    shown = _text(html, "toolbox-entries")
+    assert "庭院经济补贴" in shown and "2,000 元/户" in shown and "2024-01-01" in shown
+    assert "低收入组方案 二（二）“每户补贴2000元”" in shown
+    assert 'name="v-L02.amount"' not in html
     assert client.post(URL, {**_form(client, **change), "action": "save"}).status_code == 404
 
 
