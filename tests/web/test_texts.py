@@ -360,3 +360,30 @@ def test_the_confirm_screen_counts_what_really_changes_and_the_result_is_a_chine
     text = assert_page_chinese(c.get(f"/imports/{job.pk}/"), "import result")
     assert "导入结果" in text and "家庭\n3\n1\n1\n1" in text.split("导入结果", 1)[1]
     assert "TableCounts" not in text and "read" not in text
+
+
+# ---------------------------------------------------------------- target progress
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("value", "abc", "完成值“abc”不是数字"),
+        ("value", "", "请填写累计完成值"),
+        ("value", "-5", "完成值不能为负数"),
+        ("year", "x", "年度“x”不是有效的年份"),
+        ("quarter", "9", "季度“9”无效"),
+        ("target_id", "T99:不存在", "未知目标“T99:不存在”"),
+    ],
+)
+def test_a_wrong_progress_entry_is_refused_with_a_chinese_message_naming_the_field(
+    world, login, field, value, says
+) -> None:
+    from zengshou.assess.models import TargetProgress
+
+    form = {"target_id": "L05:以工代赈岗位", "year": "2025", "quarter": "2", "value": "3000", field: value}
+    r = login("department").post("/assess/targets/?year=2025&quarter=2", form, follow=True)
+    text = assert_page_chinese(r, f"targets {field}={value}")
+    assert says in text
+    assert "convert" not in text and "invalid literal" not in text
+    assert not TargetProgress.objects.exists()

@@ -8,6 +8,8 @@ the share of its time elapsed (linear schedule from ``plan_start``, or from 1 Ja
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -59,7 +61,7 @@ def load_targets(path: Path | None = None) -> pl.DataFrame:
                 "rate": bool(t.get("rate", False)),
                 "deadline": t.get("deadline"),
                 "units": "、".join(t.get("units", [])),
-                "source": str(t.get("source", "")),
+                "source": _source_text(str(t.get("source", "")), str(t["code"])),
             }
         )
     frame = pl.DataFrame(rows, schema=TARGET_SCHEMA)
@@ -67,6 +69,15 @@ def load_targets(path: Path | None = None) -> pl.DataFrame:
     if dup:
         raise TargetError(f"{p} 目标重复：{dup} / duplicate targets")
     return frame
+
+
+def _source_text(source: str, code: str) -> str:
+    """The plan's wording as the page shows it: the file's English working notes (ASSUMPTION …,
+    "catalogue T13: …") stay in the file and in docs/assessment.md, not on a user's screen."""
+    wording = re.split(r"\s*ASSUMPTION\b", source, maxsplit=1)[0].strip().rstrip("。.;；") or ""
+    if not wording or wording.startswith("catalogue") or not re.search(r"[\u4e00-\u9fff]{2}", wording):
+        return f"见政策条款目录 {code}"
+    return wording + ("" if wording.endswith(("。", "）")) else "。")
 
 
 def status(targets: pl.DataFrame, progress: pl.DataFrame, year: int, quarter: int) -> pl.DataFrame:
@@ -120,6 +131,32 @@ def status(targets: pl.DataFrame, progress: pl.DataFrame, year: int, quarter: in
     )
 
 
+def parse_progress(form: Mapping[str, str]) -> tuple[str, int, int, float, str]:
+    """A progress entry from a form (target_id, year, quarter, value, note), each field checked with
+    a message naming it: "完成值“abc”不是数字", never Python's own ``could not convert``."""
+    target_id = (form.get("target_id") or "").strip()
+    if not target_id:
+        raise TargetError("请选择要填报的目标")
+    year_text = (form.get("year") or "").strip()
+    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        raise TargetError(f"年度“{year_text}”不是有效的年份（如 2025）")
+    quarter_text = (form.get("quarter") or "").strip()
+    if quarter_text not in ("1", "2", "3", "4"):
+        raise TargetError(f"季度“{quarter_text}”无效：应为1、2、3或4")
+    value_text = (form.get("value") or "").strip().replace(",", "").replace("，", "")
+    if not value_text:
+        raise TargetError("请填写累计完成值")
+    try:
+        value = float(value_text)
+    except ValueError:
+        raise TargetError(
+            f"完成值“{form.get('value')}”不是数字：请只填数字（如 3000 或 98.5），不带单位"
+        ) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise TargetError(f"完成值“{form.get('value')}”不是有限的数字")
+    return target_id, int(year_text), int(quarter_text), value, (form.get("note") or "").strip()[:300]
+
+
 def record_progress(
     target_id: str, year: int, quarter: int, value: float, username: str, unit_name: str = "", note: str = ""
 ) -> None:
@@ -129,13 +166,11 @@ def record_progress(
 
     known = set(load_targets()["target_id"])
     if target_id not in known:
-        raise TargetError(
-            f"未知目标 {target_id}（应为 代码:名称，见 targets.yaml） / unknown target {target_id}"
-        )
+        raise TargetError(f"未知目标“{target_id}”：请从目标列表中选择（格式为 代码:名称）")
     if quarter not in QUARTER_END:
-        raise TargetError(f"季度应为1–4，实际为{quarter} / quarter must be 1–4")
+        raise TargetError(f"季度应为1–4，实际为{quarter}")
     if value < 0:
-        raise TargetError(f"完成值不能为负：{value} / progress must not be negative")
+        raise TargetError(f"完成值不能为负数，实际为{value:g}")
     TargetProgress.objects.update_or_create(
         target_id=target_id,
         year=year,

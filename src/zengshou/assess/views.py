@@ -123,7 +123,14 @@ def report(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
 
 @page(TARGET_ROLES)
 def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
-    from zengshou.assess.targets import TargetError, load_targets, progress_frame, record_progress, status
+    from zengshou.assess.targets import (
+        TargetError,
+        load_targets,
+        parse_progress,
+        progress_frame,
+        record_progress,
+        status,
+    )
 
     period = _targets_period(request, s)
     year, q = period.year, period.quarter
@@ -131,17 +138,10 @@ def targets(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     can_enter = s.can(PROGRESS_ROLES)
     if request.method == "POST" and can_enter:
         try:
-            record_progress(
-                request.POST.get("target_id", ""),
-                int(request.POST["year"]),
-                int(request.POST["quarter"]),
-                float(request.POST.get("value", "")),
-                s.username,
-                s.department or s.area_name,
-                request.POST.get("note", ""),
-            )
+            target_id, year_, quarter_, value, note = parse_progress(request.POST)
+            record_progress(target_id, year_, quarter_, value, s.username, s.department or s.area_name, note)
             messages.success(request, "进度已填报")
-        except (TargetError, ValueError, KeyError) as exc:
+        except TargetError as exc:
             messages.error(request, f"填报有误：{exc}")
         return redirect(f"{request.path}?year={year}&quarter={q}")
     rows = list(status(load_targets(), progress_frame(), year, q).iter_rows(named=True))
