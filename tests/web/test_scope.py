@@ -180,6 +180,19 @@ def _county(c: Ctx) -> dict[str, str] | None:
     return {"code": code} if code else None
 
 
+def _batch_run(c: Ctx) -> dict[str, str] | None:
+    """A finished batch run of the user's own area, or of the foreign set's county."""
+    from zengshou.batch.models import BatchRun, BatchStatus
+
+    code = c.area_code if c.own else SET_COUNTY.get(c.key)
+    if code is None:
+        return None
+    run, _ = BatchRun.objects.get_or_create(
+        area_code=code, year=2025, status=BatchStatus.DONE, defaults={"created_by": "someone"}
+    )
+    return {"run_id": str(run.pk)}
+
+
 @dataclass(frozen=True)
 class ObjectUrl:
     build: Builder
@@ -205,11 +218,17 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "web:alert_verify": ObjectUrl(_alert, True, NO_ALERT),
     "web:alert_include": ObjectUrl(_alert, True, NO_ALERT),
     "web:alert_dismiss": ObjectUrl(_alert, True, NO_ALERT),
+    "web:clue": ObjectUrl(_household_id, True, NO_HH),
+    "web:clue_verify": ObjectUrl(_household_id, True, NO_HH),
+    "web:clue_include": ObjectUrl(_household_id, True, NO_HH),
+    "web:clue_dismiss": ObjectUrl(_household_id, True, NO_HH),
     "web:monitoring_eliminate": ObjectUrl(_object, True, NO_OBJECT),
     # Uploads are the uploader's own; the region administrator sees every upload (io_views).
     "web:import_job": ObjectUrl(_job, False, NO_JOB, frozenset({Role.REGION_ADMIN})),
     "web:import_job_status": ObjectUrl(_job, False, NO_JOB, frozenset({Role.REGION_ADMIN})),
     "web:import_job_confirm": ObjectUrl(_job, False, NO_JOB, frozenset({Role.REGION_ADMIN})),
+    "web:batch_run": ObjectUrl(_batch_run, False, {"run_id": "999999"}),
+    "web:batch_run_status": ObjectUrl(_batch_run, False, {"run_id": "999999"}),
     "api:household_detail": ObjectUrl(_household_id, True, NO_HH),
     "api:alert_detail": ObjectUrl(_alert, True, NO_ALERT),
     "api:alert_transition": ObjectUrl(_alert, True, NO_ALERT),
