@@ -25,6 +25,14 @@ from zengshou.tiers.models import TierResult
 STAMP = re.compile(r"结果计算于 (\d{4}-\d{2}-\d{2} \d{2}:\d{2})")
 
 
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The worker drops connections left in a transaction between tasks; a test runs inside one."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 def _work_once() -> None:
     """What ``zengshou worker --once`` does: run every queued task, then return."""
     from zengshou.batch.worker import work
