@@ -212,7 +212,8 @@ def test_the_stamp_follows_a_run_at_once(world, login):
     run = BatchRun.objects.get()
     c.get(f"/batch/{run.pk}/status/")
     latest = TierResult.objects.filter(household__village__code__startswith="640522").latest("computed_at")
-    assert STAMP.search(c.get("/dashboard/").content.decode()).group(1) == _local(latest.computed_at)
+    stamp = STAMP.search(c.get("/dashboard/").content.decode())
+    assert stamp is not None and stamp.group(1) == _local(latest.computed_at)
 
 
 def test_the_stamp_says_when_nothing_was_computed_and_offers_the_run(world, login):
