@@ -90,7 +90,8 @@ def test_alert_through_the_workflow(web, world):
     a = world.alerts["A1"]
     _login(web, "county")
     web.goto(f"{web.base}/alerts/")
-    web.locator("#alert-list tr", has_text="6405221002010001").locator("text=处理").click()
+    web.locator("#clue-list tr", has_text="6405221002010001").locator("text=处理").click()
+    web.click(f"#clue-alerts a[href='/alerts/{a.pk}/']")
     web.click("#verify-form button[type=submit]")  # empty note: the browser holds the form back
     assert web.locator("#verify-form textarea:invalid").count() == 1
     assert web.locator("#alert-status").inner_text() == "新预警"

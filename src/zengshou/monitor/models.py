@@ -73,6 +73,13 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["year", "code"]),
             models.Index(fields=["area_code", "status"]),
+            # The clue queue (monitor.clues) groups the open alerts of an area by household; the
+            # partial index holds only open alerts and every column the grouped query reads.
+            models.Index(
+                fields=["area_code", "household", "level", "code", "status", "created_at", "year"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="alert_open_queue",
+            ),
         ]
 
     def __str__(self) -> str:
