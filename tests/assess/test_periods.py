@@ -21,9 +21,7 @@ def _quarter_rows(households: list[Any], year: int, quarter: int) -> None:
         Income.objects.create(household=h, year=year, quarter=quarter, wage=Decimal(2500))
 
 
-def test_the_quarterly_analysis_opens_on_the_latest_quarter_with_data_not_the_calendars(
-    world, login
-) -> None:
+def test_the_quarterly_analysis_opens_on_the_latest_quarter_with_data_not_the_calendars(world, login) -> None:
     # the world has yearly income rows for 2024 and 2025: the 4th cumulative quarter of 2025
     _quarter_rows([world.households["A1"]], 2026, 2)  # one household's stray 2026 quarter
     r = login("county").get("/assess/")
@@ -59,7 +57,10 @@ def test_a_report_for_an_empty_quarter_is_refused_with_the_reason(world, login) 
     r = c.get("/assess/report/?year=2026&quarter=3&format=docx", follow=True)
     page = r.content.decode()
     assert r.redirect_chain and "attachment" not in r.get("Content-Disposition", "")
-    assert f"{EMPTY}：本区域3户在2026年第3季度都还没有累计季度收入数据。最近有数据的期间：2025年第4季度。" in page
+    assert (
+        f"{EMPTY}：本区域3户在2026年第3季度都还没有累计季度收入数据。最近有数据的期间：2025年第4季度。"
+        in page
+    )
     assert "评估结果中没有区划" not in page
     assert not AuditEvent.objects.filter(action="report.download").exists()
     r = c.get("/assess/report/?year=2025&quarter=4&format=docx")
@@ -83,7 +84,9 @@ def test_the_cli_refuses_a_report_for_an_empty_quarter_in_chinese(world, tmp_pat
 def test_the_targets_open_on_the_latest_reported_quarter_and_honour_the_query(world, login) -> None:
     from zengshou.assess.models import TargetProgress
 
-    TargetProgress.objects.create(target_id="L05:以工代赈岗位", year=2025, quarter=2, value=10, entered_by="t")
+    TargetProgress.objects.create(
+        target_id="L05:以工代赈岗位", year=2025, quarter=2, value=10, entered_by="t"
+    )
     c = login("county")
     r = c.get("/assess/targets/")
     page = r.content.decode()

@@ -57,7 +57,7 @@ def test_a_year_with_one_households_row_says_it_has_no_data_and_links_to_the_lat
     assert "该期间暂无数据" in page
     assert "2026年度只有1户有收入测算结果" in page
     assert '<a href="?year=2025">查看最近有数据的期间：2025年度</a>' in page
-    assert "示范引领户</div><div class=\"v\">1" not in page  # no tier cards built on one household
+    assert '示范引领户</div><div class="v">1' not in page  # no tier cards built on one household
 
 
 def test_the_default_year_is_the_users_area_not_the_newest_row_anywhere(world, login) -> None:
