@@ -62,3 +62,18 @@ def test_the_ceiling_and_step_come_from_the_dated_parameters() -> None:
 
 def test_no_warned_household_gives_no_alert_rows() -> None:
     assert alerts(_scores([0.9]).with_columns(pl.lit(None, dtype=pl.Utf8).alias("level"))).height == 0
+
+
+def test_a_household_of_working_age_is_not_said_to_carry_a_heavy_dependency_burden() -> None:
+    from zengshou.model.features import FEATURES
+    from zengshou.model.reasons import texts
+
+    frame = pl.DataFrame({f.name: [0.0, 0.0] for f in FEATURES}).with_columns(
+        pl.Series("year", [2025, 2025]),
+        pl.Series("size", [3.0, 3.0]),
+        pl.Series("working_age", [3.0, 1.0]),
+    )
+    assert texts(frame)["structure"].to_list() == [
+        "家庭3人，均为劳动年龄人口",
+        "家庭3人中劳动年龄人口仅1人，抚养负担重",
+    ]

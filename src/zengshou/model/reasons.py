@@ -109,15 +109,19 @@ def texts(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(
             pl.concat_str([pl.lit("刚性支出占家庭纯收入"), _pct(c("rigid_ratio").fill_null(0)), pl.lit("%")])
         ),
-        "structure": pl.concat_str(
-            [
-                pl.lit("家庭"),
-                _n("size"),
-                pl.lit("人中劳动年龄人口仅"),
-                _n("working_age"),
-                pl.lit("人，抚养负担重"),
-            ]
-        ),
+        "structure": pl.when(c("working_age").fill_null(0) < c("size").fill_null(0))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("家庭"),
+                    _n("size"),
+                    pl.lit("人中劳动年龄人口仅"),
+                    _n("working_age"),
+                    pl.lit("人，抚养负担重"),
+                ]
+            )
+        )
+        .otherwise(pl.concat_str([pl.lit("家庭"), _n("size"), pl.lit("人，均为劳动年龄人口")])),
         "disability": pl.when(c("disability_new") > 0)
         .then(
             pl.concat_str(

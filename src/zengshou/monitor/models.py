@@ -73,10 +73,10 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["year", "code"]),
             models.Index(fields=["area_code", "status"]),
-            # The clue queue (monitor.clues) groups the open alerts of an area by household; the
+            # The clue queue (monitor.clues) groups the open alerts of a year and area by household; the
             # partial index holds only open alerts and every column the grouped query reads.
             models.Index(
-                fields=["area_code", "household", "level", "code", "status", "created_at", "year"],
+                fields=["year", "area_code", "household", "level", "code", "status", "created_at"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="alert_open_queue",
             ),

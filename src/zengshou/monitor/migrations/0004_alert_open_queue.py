@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="alert",
             index=models.Index(
                 condition=models.Q(("status__in", ("new", "verified"))),
-                fields=["area_code", "household", "level", "code", "status", "created_at", "year"],
+                fields=["year", "area_code", "household", "level", "code", "status", "created_at"],
                 name="alert_open_queue",
             ),
         ),
