@@ -218,6 +218,86 @@ def _sections(a: Assessment, area: str) -> tuple[str, list[tuple[str, str]], pl.
     return title, summary, ranking, called
 
 
+#: The key figures a county's report compares with the regional figure and ranks among counties:
+#: key, label, True when higher is better.
+COMPARE_KEYS = (
+    ("tuopin_income", "脱贫人口人均纯收入", True),
+    ("tuopin_income_growth", "脱贫人口人均收入同比增幅", True),
+    ("fell_share", "低收入组收入不增反降人数占比", False),
+    ("risk_share", "风险防范户占比", False),
+)
+COMPARE_HEADERS = ("指标", "本地", "全区", "与全区相比", "排名")
+LEVEL_NAMES = {"county": "县区", "city": "地级市"}
+
+
+def _risk_shares(a: Assessment) -> dict[str, float]:
+    """Share of households in the tier 风险防范户 (C02) per county, city and region."""
+    if a.tiers is None or a.tiers.height == 0:
+        return {}
+    t = a.tiers.with_columns((pl.col("tier") == "风险防范户").alias("risk"))
+    out: dict[str, float] = {}
+    for width, suffix in ((6, ""), (4, "00"), (2, "0000")):
+        grouped = t.group_by(pl.col("area_code").str.slice(0, width).alias("code")).agg(
+            pl.col("households").filter(pl.col("risk")).sum().alias("risk"), pl.col("households").sum()
+        )
+        for code, risk, total in grouped.iter_rows():
+            if total:
+                out[code + suffix] = risk / total
+    return out
+
+
+def _figure(a: Assessment, risk: dict[str, float], row: dict[str, object], key: str) -> float | None:
+    value = risk.get(str(row["area_code"])) if key == "risk_share" else row.get(key)
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _gap(key: str, value: float, regional: float) -> str:
+    diff = value - regional
+    word = "高" if diff > 0 else "低"
+    if abs(diff) < 1e-9:
+        return "持平"
+    if key == "tuopin_income":
+        return f"{word}{abs(diff):,.0f}元"
+    return f"{word}{abs(diff) * 100:.1f}个百分点"
+
+
+def _show(key: str, value: float | None) -> str:
+    return fmt("fell_share" if key == "risk_share" else key, value)
+
+
+def comparison(a: Assessment, area: str) -> tuple[list[tuple[str, ...]], str]:
+    """S01/M06: the area's key figures against the regional figure, with its rank among its peers
+    (counties for a county, cities for a city; 1 = best, ties share a rank), as table rows and a sentence.
+    The region itself has nothing to compare with."""
+    row, _, _ = _area_rows(a, area)
+    level = str(row.get("level") or "")
+    if level not in LEVEL_NAMES:
+        return [], "本报告为全区汇总，各县区的比较见县区排名。"
+    region = a.figures.filter(pl.col("level") == "region")
+    ref = region.row(0, named=True) if region.height else {}
+    peers = a.figures.filter(pl.col("level") == level)
+    risk = _risk_shares(a)
+    peer_name = LEVEL_NAMES[level]
+    rows: list[tuple[str, ...]] = []
+    words: list[str] = []
+    for key, label, higher in COMPARE_KEYS:
+        mine = _figure(a, risk, row, key)
+        regional = _figure(a, risk, ref, key) if ref else None
+        values = [v for r in peers.iter_rows(named=True) if (v := _figure(a, risk, r, key)) is not None]
+        if mine is None:
+            rows.append((label, NO_DATA, _show(key, regional), "—", "—"))
+            words.append(f"{label}无数据")
+            continue
+        better = sum(1 for v in values if (v > mine if higher else v < mine) and abs(v - mine) > 1e-9)
+        rank = f"第{better + 1}位（共{len(values)}个{peer_name}）"
+        gap = _gap(key, mine, regional) if regional is not None else "—"
+        rows.append((label, _show(key, mine), _show(key, regional), gap, rank))
+        versus = f"，全区{_show(key, regional)}，{gap}" if regional is not None else ""
+        words.append(f"{label}{_show(key, mine)}{versus}，在{len(values)}个{peer_name}中排第{better + 1}位")
+    name = row.get("area_name") or area
+    return rows, f"{name}与全区比较：" + "；".join(words) + "。"
+
+
 RANK_KEYS = (
     "tuopin_income",
     "tuopin_income_growth",
@@ -257,15 +337,53 @@ def _actions_note(shown: int, total: int) -> str:
     return f"共{total}户{more}（户主姓名、证件号码已脱敏）。"
 
 
+#: A4 portrait in millimetres, and the margin on every side (Word and PDF alike).
+A4_MM = (210, 297)
+MARGIN_MM = 18
+#: The tallest a chart may be on the page, so it never leaves most of a page blank before it.
+CHART_MAX_HEIGHT_MM = 110
+
+
+def picture_width(png: bytes, text_width: float) -> float:
+    """Width (mm) of a chart: the text width, narrower when that would make it taller than
+    :data:`CHART_MAX_HEIGHT_MM`."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        w, h = im.size
+    return min(text_width, CHART_MAX_HEIGHT_MM * w / h)
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: float) -> list[float]:
+    """Column widths (mm) that add up to ``total``: wider for longer texts, none too narrow."""
+
+    def length(text: str) -> float:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    weights = []
+    for i, h in enumerate(headers):
+        longest = max([length(r[i]) for r in rows if i < len(r)] or [0])
+        weights.append(min(max(longest, length(h) / 2, 4), 40))
+    scale = total / sum(weights)
+    return [w * scale for w in weights]
+
+
 def write_docx(a: Assessment, area: str, path: Path) -> Path:
     """The report as an editable Word document."""
     from docx import Document
+    from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
-    from docx.shared import Cm
+    from docx.shared import Mm, Pt
 
     title, summary, ranking, called = _sections(a, area)
     numbers = iter(NUMERALS)
     doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(A4_MM[0]), Mm(A4_MM[1])
+    section.left_margin = section.right_margin = Mm(MARGIN_MM)
+    section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
+    text_width = A4_MM[0] - 2 * MARGIN_MM
     style = doc.styles["Normal"]
     style.font.name = FONT_FAMILY  # type: ignore[attr-defined]
     style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT_FAMILY)  # type: ignore[attr-defined]
@@ -273,20 +391,34 @@ def write_docx(a: Assessment, area: str, path: Path) -> Path:
     def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         t = doc.add_table(rows=1, cols=len(headers))
         t.style = "Table Grid"
+        t.autofit = False
+        widths = column_widths(headers, rows, text_width)
+        size = Pt(10 if len(headers) <= 3 else 8 if len(headers) <= 6 else 7)
         for i, h in enumerate(headers):
             t.rows[0].cells[i].text = h
         for row in rows:
             cells = t.add_row().cells
             for i, v in enumerate(row):
                 cells[i].text = v
+        for i, column in enumerate(t.columns):
+            column.width = Mm(widths[i])
+            for cell in column.cells:
+                cell.width = Mm(widths[i])
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = size
 
     doc.add_heading(title, level=1)
     doc.add_heading(f"{next(numbers)}、主要指标", level=2)
     table(["指标", "数值"], summary)
     doc.add_paragraph(above_national(a, area))
+    compared, sentence = comparison(a, area)
+    doc.add_paragraph(sentence)
+    if compared:
+        table(COMPARE_HEADERS, compared)
     doc.add_heading(f"{next(numbers)}、图表", level=2)
     for png in charts(a, area).values():
-        doc.add_picture(io.BytesIO(png), width=Cm(16))
+        doc.add_picture(io.BytesIO(png), width=Mm(picture_width(png, text_width)))
     doc.add_heading(f"{next(numbers)}、县区排名（按脱贫人口人均收入增幅）", level=2)
     table(
         ["名次", "县区", *(LABELS[k] for k in RANK_KEYS)],
@@ -339,10 +471,13 @@ def to_html(a: Assessment, area: str) -> str:
     title, summary, ranking, called = _sections(a, area)
     e = html.escape
     numbers = iter(NUMERALS)
+    text_width = A4_MM[0] - 2 * MARGIN_MM
     imgs = "".join(
-        f'<img src="data:image/png;base64,{base64.b64encode(p).decode()}" style="width:100%">'
+        f'<img class="chart" src="data:image/png;base64,{base64.b64encode(p).decode()}" '
+        f'style="width:{picture_width(p, text_width):.1f}mm">'
         for p in charts(a, area).values()
     )
+    compared, sentence = comparison(a, area)
     ranking_table = _html_table(
         ["名次", "县区", *(LABELS[k] for k in RANK_KEYS)],
         [
@@ -361,6 +496,7 @@ def to_html(a: Assessment, area: str) -> str:
         f"<h1>{e(title)}</h1>",
         f"<h2>{next(numbers)}、主要指标</h2>{_html_table(['指标', '数值'], summary)}",
         f"<p>{e(above_national(a, area))}</p>",
+        f"<p>{e(sentence)}</p>" + (_html_table(COMPARE_HEADERS, compared) if compared else ""),
         f"<h2>{next(numbers)}、图表</h2>{imgs}",
         f"<h2>{next(numbers)}、县区排名（按脱贫人口人均收入增幅）</h2>{ranking_table}",
         f"<h2>{next(numbers)}、需约谈提醒的县区（S01）</h2><ul>{called_rows}</ul>",
@@ -375,10 +511,15 @@ def to_html(a: Assessment, area: str) -> str:
         parts.append(f"<h2>{next(numbers)}、目标任务进度</h2>{_targets_html(a)}")
     return f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{e(title)}</title>
 <style>
+@page {{ size: A4 portrait; margin: {MARGIN_MM}mm; }}
 @font-face {{ font-family: "ZS CJK"; src: url("file://{CJK_FONT}"); }}
-body {{ font-family: "ZS CJK", "{FONT_FAMILY}", sans-serif; font-size: 11pt; margin: 1.5cm; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #888; padding: 2px 6px; white-space: nowrap; }}
-table.small {{ font-size: 8.5pt; }} table.small td:last-child {{ white-space: normal; }}
+body {{ font-family: "ZS CJK", "{FONT_FAMILY}", sans-serif; font-size: 10.5pt; margin: 0; }}
+h1 {{ font-size: 16pt; }} h2 {{ font-size: 13pt; break-after: avoid; margin: 14pt 0 6pt; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: auto; font-size: 9pt; }}
+td, th {{ border: 1px solid #888; padding: 2px 4px; overflow-wrap: anywhere; }}
+tr {{ break-inside: avoid; }} thead, tr:first-child {{ break-after: avoid; }}
+table.small {{ font-size: 8pt; }}
+img.chart {{ display: block; margin: 4pt auto; max-width: 100%; max-height: {CHART_MAX_HEIGHT_MM}mm; break-inside: avoid; }}
 </style>
 {"".join(parts)}</html>"""
 
@@ -446,6 +587,7 @@ __all__ = [
     "above_national",
     "actions",
     "charts",
+    "comparison",
     "national_line",
     "to_html",
     "write_docx",
