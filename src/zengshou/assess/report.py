@@ -68,6 +68,27 @@ SUMMARY_KEYS = (
 )
 
 
+#: Column heads short enough for the assessment page's wide table (the full label is its tooltip).
+SHORT_LABELS = {
+    "tuopin_income": "脱贫人口人均收入(元)",
+    "tuopin_income_growth": "脱贫人口增幅",
+    "monitoring_income": "监测对象人均收入(元)",
+    "monitoring_income_growth": "监测对象增幅",
+    "fell_share": "不增反降占比",
+    "fell_share_national": "全国平均",
+    "fell_share_vs_national": "与全国之差",
+    "fell_share_above_national": "高于全国",
+    "under_line": "监测线下户数",
+    "under_line_change": "同比变化",
+    "pairing_coverage": "结对覆盖率",
+    "open_alerts": "未处置预警",
+    "inclusions": "纳入监测",
+    "risk_eliminations": "风险消除",
+    "measures_planned": "计划措施",
+    "measures_delivered": "已落实措施",
+}
+
+
 def _area_rows(a: Assessment, area: str) -> tuple[dict[str, object], pl.DataFrame, pl.DataFrame]:
     row = a.figures.filter(pl.col("area_code") == area)
     if row.height == 0:

@@ -47,7 +47,7 @@ def assessed_area(s: sc.Scope) -> tuple[str, str]:
 @page(ASSESS_ROLES)
 def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     from zengshou.assess.database import assess_cached
-    from zengshou.assess.report import SUMMARY_KEYS, fmt
+    from zengshou.assess.report import SHORT_LABELS, SUMMARY_KEYS, fmt
 
     area, note = assessed_area(s)
     period = periods.quarter_period(periods.area_coverage(area), request.GET)
@@ -80,7 +80,7 @@ def quarter(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "period": period,
             "year": year,
             "quarter": q,
-            "headers": [LABELS[k] for k in SUMMARY_KEYS],
+            "headers": [(SHORT_LABELS[k], LABELS[k]) for k in SUMMARY_KEYS],
             "rows": rows,
             "called": called,
             "error": error,
