@@ -36,7 +36,7 @@ def test_an_xlsx_export_writes_amounts_and_counts_as_numbers_and_codes_as_text(
 ) -> None:
     load(folder)
     out = tmp_path / "导出.xlsx"
-    export(out, with_personal_data=True)
+    export(out, "xlsx", with_personal_data=True)
     for table in ix.TABLES:
         cells = _sheet(out, table.name)
         assert list(cells) == table.headers, table.name
@@ -65,7 +65,7 @@ def test_an_xlsx_export_writes_amounts_and_counts_as_numbers_and_codes_as_text(
 
 def test_a_masked_xlsx_export_keeps_numbers_and_masks_ids_as_text(folder: Path, tmp_path: Path) -> None:
     load(folder)
-    export(tmp_path / "x.xlsx")
+    export(tmp_path / "x.xlsx", "xlsx")
     members = _sheet(tmp_path / "x.xlsx", "家庭成员")
     assert "*" in members["证件号码"][0].value and members["证件号码"][0].data_type == "s"
     assert members["务工月数"][0].data_type == "n"

@@ -45,7 +45,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "collective_income_10k": "12.50",
     },
     "households": {
-        "household_id": "6405221002010001",
+        "household_id": "6405221002019001",
         "village_code": "640522100201",
         "household_type": "脱贫户",
         "arable_mu": "12.50",
@@ -66,7 +66,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "phone": "13912345678",
     },
     "members": {
-        "household_id": "6405221002010001",
+        "household_id": "6405221002019001",
         "name": "马某某",
         "id_number": "640522198005170035",
         "relation": "户主",
@@ -82,7 +82,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "business_since": "",
     },
     "income": {
-        "household_id": "6405221002010001",
+        "household_id": "6405221002019001",
         "year": "2025",
         "quarter": "",
         "wage": "36000.00",
@@ -102,7 +102,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "unit": "县农业农村局",
         "rank": "乡科级",
         "county_code": "640522",
-        "current_households": "6405221002010001;6405221002010002",
+        "current_households": "6405221002019001;6405221002019002",
     },
 }
 
