@@ -202,6 +202,9 @@ _VALUE_LABELS = {
 }
 
 
+_COUNT_ORDER = {k: i for i, k in enumerate(("read", "inserted", "updated", "unchanged"))}
+
+
 def action_label(action: str) -> str:
     """The action in Chinese; an unlabelled one by its part, or 其他操作."""
     if action in ACTION_LABELS:
@@ -240,8 +243,9 @@ def _value(key: str, value: Any) -> str:
             if isinstance(value, int) and key not in ("year", "visit", "alert", "object")
             else str(value)
         )
-    if isinstance(value, dict):
-        return "，".join(f"{_key(k)} {_value(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, dict):  # PostgreSQL's jsonb keeps no key order: counts in the format's order
+        items = sorted(value.items(), key=lambda kv: _COUNT_ORDER.get(kv[0], len(_COUNT_ORDER)))
+        return "，".join(f"{_key(k)} {_value(k, v)}" for k, v in items) or "—"
     if isinstance(value, list | tuple):
         if key == "changed" or (len(value) == 2 and not any(isinstance(v, dict | list) for v in value)):
             return " → ".join(_value(key, v) for v in value)
