@@ -53,7 +53,7 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             year = parse_year(request.POST.get("year") or default_year)
             pop = population_from_database(s.area_code, years=(year - 1, year))
             if pop.households.height == 0:
-                messages.error(request, "本区域没有农户数据 / no households")
+                messages.error(request, "本区域没有农户数据，请先在“导入导出”上传农户数据。")
                 return redirect(request.path)
             params = default_params()
             # accounts and tiers are what the solver needs; the pairing stage would solve it twice
@@ -72,9 +72,16 @@ def proposal(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             stats=result.stats,
             changes=changes.to_dicts(),
             unpaired=result.pairs.filter(pl.col("change") == "未结对").to_dicts(),
-            shortage=result.shortage.to_dicts(),
+            shortage=[{**r, "county_name": _area_name(r["county_code"])} for r in result.shortage.to_dicts()],
         )
     return render(request, "pairing/proposal.html", context)
+
+
+def _area_name(code: str) -> str:
+    """A county's name for the shortage line: officials know their county by name, not by code."""
+    from zengshou.registry.areas import ningxia
+
+    return next((a.name for a in ningxia() if a.code == code), code)
 
 
 @page(MINE_ROLES)
