@@ -300,7 +300,7 @@ def test_cli_pipeline_on_an_empty_database_says_so(db) -> None:
     from zengshou.cli import app
 
     out = CliRunner().invoke(app, ["pipeline", "--year", "2024"])
-    assert out.exit_code == 1
+    assert out.exit_code == 2
     assert "没有农户数据" in out.output
 
 

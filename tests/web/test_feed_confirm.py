@@ -22,7 +22,7 @@ def test_the_confirm_page_counts_and_lists_the_work_changes_before_writing(world
     job = ImportJob.objects.get(created_by="county")
     assert job.status == "ready", job.message
     html = c.get(r.url).content.decode()
-    assert "将更新务工状况（人）：1" in html
+    assert "<dt>将更新务工状况（人）</dt><dd>1</dd>" in html
     assert "务工状况将由“省外务工”改为“未务工”" in html
     member.refresh_from_db()
     assert member.work == "省外务工"

@@ -89,7 +89,6 @@ def report(
     """生成季度收入监测分析报告（Word 或 PDF） / quarterly analysis report."""
     from zengshou.assess.indicators import Assessment
     from zengshou.assess.report import ReportError, write_report
-
     from zengshou.cli.checks import output_file
 
     output_file(out, (".docx", ".pdf"))

@@ -64,6 +64,10 @@ def require_income(
         return
     where = f"区划 {area} " if area else ""
     if not periods:
+        from zengshou.registry.models import Household
+
+        if not Household.objects.exists():
+            fail("系统中还没有农户数据，请先导入农户数据（zengshou import 文件或文件夹）")
         fail(f"{where}没有任何收入数据，请先导入收入表（zengshou import）")
     latest = [p for p in periods if p[1] is None] or periods
     have = "、".join(sorted({str(y) for y, _ in periods}))

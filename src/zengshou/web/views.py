@@ -435,4 +435,3 @@ def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 
 
 ACTION_LABELS = audit_texts.ACTION_LABELS
-
