@@ -75,7 +75,7 @@ def test_search_household_and_open_it(web):
     _login(web, "county")
     web.click("nav.side >> text=农户")
     web.fill("input[name=q]", "马")
-    web.click("form.filters button[type=submit]")
+    web.click("form[role=search] button[type=submit]")
     rows = web.locator("#household-list tbody tr")
     assert rows.count() == 1
     assert "马*贵" in rows.first.inner_text()

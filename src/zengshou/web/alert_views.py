@@ -149,7 +149,8 @@ def clue(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpResponse:
     return render(request, "web/clue.html", _clue_ctx(s, household_id))
 
 
-CLUE_STEPS = {
+#: Who may take each workflow step and the form it reads, for one alert and for a whole clue alike.
+STEPS = {
     "verify": (roles.VERIFY_ROLES, VerifyForm),
     "include": (roles.INCLUDE_ROLES, IncludeForm),
     "dismiss": (roles.DISMISS_ROLES, DismissForm),
@@ -158,7 +159,7 @@ CLUE_STEPS = {
 
 def _clue_step(request: HttpRequest, s: sc.Scope, household_id: str, action: str) -> HttpResponse:
     h = sc.household_or_404(s, household_id)
-    allowed, form_cls = CLUE_STEPS[action]
+    allowed, form_cls = STEPS[action]
     sc.require(s, allowed)
     form = form_cls(request.POST)
     mine = sc.alerts(s)
@@ -245,11 +246,8 @@ def _alert_ctx(s: sc.Scope, a: object, obj: object, **forms: object) -> dict[str
 
 def _step(request: HttpRequest, s: sc.Scope, alert_id: int, action: str) -> HttpResponse:
     a = sc.alert_or_404(s, alert_id)
-    allowed = {"verify": roles.VERIFY_ROLES, "include": roles.INCLUDE_ROLES, "dismiss": roles.DISMISS_ROLES}[
-        action
-    ]
+    allowed, form_cls = STEPS[action]
     sc.require(s, allowed)
-    form_cls = {"verify": VerifyForm, "include": IncludeForm, "dismiss": DismissForm}[action]
     form = form_cls(request.POST)
     if form.is_valid():
         d = form.cleaned_data
