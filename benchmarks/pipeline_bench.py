@@ -1,4 +1,4 @@
-"""Benchmark of the batch pipeline (issue 4): stages, whole run, the database round trip, peak memory.
+"""Benchmark of the batch pipeline: stages, whole run, the database round trip, peak memory.
 
     .venv/bin/python benchmarks/pipeline_bench.py                  # 800,000 households, 4 years
     .venv/bin/python benchmarks/pipeline_bench.py --households 50000 --db-households 50000
@@ -200,7 +200,7 @@ def in_memory(pop: Population, year: int, repeat: int) -> None:
     )
     core = sum(result.timings.get(s, 0.0) for s in MONITORING_STAGES)
     print(
-        f"issue 4's stages ({' + '.join(MONITORING_STAGES)}) {core:6.3f} s = {core / best_y:5.1f} × the yardstick; "
+        f"monitoring stages ({' + '.join(MONITORING_STAGES)}) {core:6.3f} s = {core / best_y:5.1f} × the yardstick; "
         f"later stages ({', '.join(s for s in result.timings if s not in MONITORING_STAGES)}) {total - core:6.3f} s"
     )
     print(f"peak memory (process)      {peak_mb():7.0f} MB")
@@ -222,7 +222,7 @@ def load_feeds(pop: Population) -> None:
     """Department feeds into the registry: a batch each, rows matched to members by 证件号码."""
     from django.db import connection
 
-    from zengshou.monitor.store import bulk_insert
+    from zengshou.registry.bulk import insert_frame as bulk_insert
 
     def batch(kind: str) -> int:
         from zengshou.registry.models import FeedBatch
@@ -294,9 +294,9 @@ def with_database(pop: Population, year: int, postgres: bool) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     from django.db import connection, transaction
 
-    from zengshou.monitor.feeds import population_from_database
-    from zengshou.monitor.store import bulk_insert
     from zengshou.pipeline import run_batch, store
+    from zengshou.registry.bulk import insert_frame as bulk_insert
+    from zengshou.registry.read import population_from_database
 
     t0 = time.perf_counter()
     villages = pop.households.select(pl.col("village_code").unique())

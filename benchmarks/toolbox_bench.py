@@ -233,7 +233,7 @@ def _bench_database(year: int) -> None:
 
     setup_django()
     migrate()
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.read import population_from_database
 
     for label, area, years in (
         ("全部年度 / every year", None, None),

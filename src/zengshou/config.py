@@ -28,6 +28,9 @@ def database_settings() -> dict[str, Any]:
         "OPTIONS": {
             # WAL lets the web app read while a batch job writes; NORMAL sync is safe with WAL.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # Every transaction takes the write lock at BEGIN, so what it reads is what it writes
+            # over (an import checks the registry inside its transaction); other writers wait up
+            # to the timeout, an import longer (ingest.load.IMPORT_WAIT_SECONDS).
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         },

@@ -4,7 +4,7 @@ A :class:`Population` holds one polars frame per interchange table, with the int
 column names and these types: text and enumerations ``Utf8`` (empty cells null), 是/否 ``Boolean``,
 land and money ``Float64`` (yuan, two decimals; results are rounded half-up to the fen),
 counts and years ``Int64``, quarter ``Int64`` (null for a whole-year row). Frames come from
-interchange files (``zengshou.ingest``) or from the database (:func:`from_database`), so the
+interchange files (``zengshou.ingest``) or from the database (``zengshou.registry.read``), so the
 batch pipeline, the toolbox, the risk model and the Spark runner see the same thing.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -79,88 +80,6 @@ class Population:
         return {t.key: self.table(t).height for t in ix.TABLES}
 
 
-def _query_frame(sql: str, params: list[Any], frame_schema: dict[str, Any]) -> pl.DataFrame:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    raw = pl.DataFrame(rows, schema=list(frame_schema), orient="row", infer_schema_length=None)
-    # Django stores a blank text field as ''; frames hold a missing value as null
-    return raw.with_columns(
-        [
-            pl.col(k).cast(pl.Float64).cast(t)
-            if t == pl.Boolean
-            else pl.col(k).cast(t).replace("", None)
-            if t == pl.Utf8
-            else pl.col(k).cast(t)
-            for k, t in frame_schema.items()
-        ]
-    )
-
-
-def from_database(area_code: str | None = None, years: Iterable[int] | None = None) -> Population:
-    """Read the registry into frames, optionally only the households under one area.
-
-    ``years`` limits the income rows read (a run for a year needs that year and the one before);
-    income is by far the largest table. Reads with plain SQL; no ORM object per row.
-    """
-    from zengshou.registry.areas import code_prefix
-
-    prefix = code_prefix(area_code) + "%" if area_code else "%"
-    hh_cols = [c.key for c in ix.HOUSEHOLDS.columns]
-    hh_sql_cols = ", ".join("h." + ("village_code" if k == "village_code" else k) for k in hh_cols)
-    households = _query_frame(
-        f"SELECT {hh_sql_cols} FROM registry_household h WHERE h.village_code LIKE %s ORDER BY h.household_id",
-        [prefix],
-        schema(ix.HOUSEHOLDS),
-    )
-    mem_cols = [c.key for c in ix.MEMBERS.columns]
-    mem_sql_cols = ", ".join(("m.household_id" if k == "household_id" else "m." + k) for k in mem_cols)
-    members = _query_frame(
-        f"SELECT {mem_sql_cols} FROM registry_member m JOIN registry_household h "
-        "ON h.household_id = m.household_id WHERE h.village_code LIKE %s ORDER BY m.household_id, m.id",
-        [prefix],
-        schema(ix.MEMBERS),
-    )
-    inc_cols = ", ".join("i." + c.key for c in ix.INCOME.columns)
-    year_list = sorted(set(years)) if years is not None else []
-    year_filter = f" AND i.year IN ({', '.join(['%s'] * len(year_list))})" if year_list else ""
-    income = _query_frame(
-        f"SELECT {inc_cols} FROM registry_income i JOIN registry_household h "
-        f"ON h.household_id = i.household_id WHERE h.village_code LIKE %s{year_filter} "
-        "ORDER BY i.household_id, i.year, i.quarter",
-        [prefix, *year_list],
-        schema(ix.INCOME),
-    )
-    villages = _query_frame(
-        "SELECT v.code, v.name, t.name, v.collective_income_10k FROM registry_area v "
-        "LEFT JOIN registry_area t ON t.code = v.parent_id WHERE v.level = 'village' AND v.code LIKE %s "
-        "ORDER BY v.code",
-        [prefix],
-        schema(ix.VILLAGES),
-    )
-    # Cadres work in their county (S02): a township or village reads its county's cadres, a city or
-    # the region those of all its counties.
-    cadre_prefix = code_prefix(area_code[:6]) + "%" if area_code else "%"
-    cadre_rows = _query_frame(
-        "SELECT c.cadre_id, c.name, c.unit, c.rank, c.county_code FROM registry_cadre c "
-        "WHERE c.county_code LIKE %s ORDER BY c.cadre_id",
-        [cadre_prefix],
-        {k: v for k, v in schema(ix.CADRES).items() if k != "current_households"},
-    )
-    pairs = _query_frame(
-        "SELECT p.cadre_id, p.household_id FROM registry_pairing p WHERE p.ended_on IS NULL ORDER BY p.household_id",
-        [],
-        {"cadre_id": pl.Utf8, "household_id": pl.Utf8},
-    )
-    current = pairs.group_by("cadre_id", maintain_order=True).agg(
-        pl.col("household_id").str.join(";").alias("current_households")
-    )
-    cadres = conform(cadre_rows.join(current, on="cadre_id", how="left"), ix.CADRES)
-    return Population(households=households, members=members, income=income, villages=villages, cadres=cadres)
-
-
 def to_text(frame: pl.DataFrame, table: ix.Table) -> pl.DataFrame:
     """The frame as the interchange format writes it: Chinese headers in spec order, all text.
 
@@ -184,9 +103,53 @@ def to_text(frame: pl.DataFrame, table: ix.Table) -> pl.DataFrame:
     return frame.select(cols)
 
 
+#: Cells a spreadsheet would run as a formula start with one of these (OWASP, "CSV injection").
+_FORMULA_START = r"^'*[=+\-@\t\r]"
+#: What :func:`neutralise` made of such a cell: the same text behind one more single quote.
+_NEUTRALISED = r"^'+[=+\-@\t\r]"
+#: Interchange column types whose cells are free text (numbers, 是/否 and dates never start with = + @).
+_TEXT_TYPES = frozenset({"text", "code12", "code6", "id_number", "enum", "list"})
+
+
+def neutralise(column: str) -> pl.Expr:
+    """A text cell Excel shows as text, never runs: ``'`` before a leading ``= + - @``, tab or CR.
+
+    Quotes already before such a character get one more, so :func:`restore_neutralised` gives back
+    every original value exactly (``'=x`` is written ``''=x`` and read back as ``'=x``).
+    """
+    text = pl.col(column).cast(pl.Utf8)
+    return pl.when(text.str.contains(_FORMULA_START)).then(pl.lit("'") + text).otherwise(text).alias(column)
+
+
+def restore_neutralised(column: str) -> pl.Expr:
+    """The inverse of :func:`neutralise`, applied to every cell a CSV reader takes in."""
+    text = pl.col(column)
+    return pl.when(text.str.contains(_NEUTRALISED)).then(text.str.slice(1)).otherwise(text).alias(column)
+
+
+def csv_bytes(frame: pl.DataFrame, text_columns: Iterable[str] | None = None) -> bytes:
+    """``frame`` as CSV for Excel: UTF-8 with BOM, text cells neutralised, number columns untouched.
+
+    ``text_columns`` names the columns to neutralise (default: every string column), so a negative
+    amount stays a number. Every CSV file the system writes goes through here.
+    """
+    names = (
+        [k for k, t in frame.schema.items() if t in (pl.Utf8, pl.Categorical)]
+        if text_columns is None
+        else list(text_columns)
+    )
+    safe = frame.with_columns([neutralise(k) for k in names])
+    return b"\xef\xbb\xbf" + safe.write_csv(quote_style="necessary", null_value="").encode("utf-8")
+
+
+def write_frame_csv(frame: pl.DataFrame, path: Any) -> Path:
+    """Write any frame as a CSV file through :func:`csv_bytes`; returns the path."""
+    out = Path(path)
+    out.write_bytes(csv_bytes(frame))
+    return out
+
+
 def write_csv(frame: pl.DataFrame, table: ix.Table, path: Any) -> None:
     """Write ``frame`` as ``<table>.csv`` text: UTF-8 with BOM so Excel opens it, Chinese headers."""
-    from pathlib import Path
-
-    data = to_text(frame, table).write_csv(quote_style="necessary", null_value="")
-    Path(path).write_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"))
+    text = [c.header for c in table.columns if c.type in _TEXT_TYPES]
+    Path(path).write_bytes(csv_bytes(to_text(frame, table), text))

@@ -36,6 +36,8 @@ class Column:
     type: ColumnType
     required: bool = False
     choices: tuple[str, ...] = ()
+    #: The spec's range; what the database column can hold besides is read from the registry
+    #: models when a file is checked (``zengshou.ingest.columns.stored_bounds``), not repeated here.
     min_value: float | None = None
     max_value: float | None = None
     personal: bool = False  # masked in lists and exports unless the role may see it
@@ -71,6 +73,8 @@ HOUSEHOLD_TYPES = (
     "监测对象-突发严重困难户",
 )
 MONITORING_TYPES = HOUSEHOLD_TYPES[2:]
+#: 监测对象类别 as the national lists write it: the 户类型 without its 监测对象- prefix.
+MONITORING_TYPES_SHORT = tuple(t.removeprefix("监测对象-") for t in MONITORING_TYPES)
 RELATIONS = (
     "户主",
     "配偶",
@@ -97,6 +101,17 @@ WORK = (
     "省内县外务工",
     "省外务工",
     "公益性岗位",
+    "帮扶车间",
+    "自主创业",
+    "灵活就业",
+)
+#: 就业渠道 of the national lists: how a worker found the job (the broker subsidy T03 reads it).
+JOB_CHANNELS = (
+    "有组织劳务输出",
+    "劳务中介或经纪人介绍",
+    "自主外出务工",
+    "就近就地务工",
+    "公益岗位",
     "帮扶车间",
     "自主创业",
     "灵活就业",
@@ -151,6 +166,17 @@ MEMBERS = Table(
         Column("medical_insured", "参加基本医疗保险", "bool", required=True),
         Column("dibao", "享受低保", "bool"),
         Column("business_since", "创业年份", "year"),
+        Column("job_channel", "就业渠道", "enum", choices=JOB_CHANNELS),
+        Column("public_post_until", "公益性岗位补贴期满年份", "year"),
+        Column("tekun", "享受特困供养", "bool"),
+        Column("work_place", "务工所在地", "text"),
+        Column("monthly_wage", "务工月收入", "yuan", min_value=0),
+        Column("public_welfare_post", "公益性岗位", "bool"),
+        Column("public_welfare_months", "公益性岗位(月数)", "int", min_value=0, max_value=12),
+        Column("employee_medical_insured", "参加城镇职工基本医疗保险", "bool"),
+        Column("critical_illness_insured", "参加大病保险", "bool"),
+        Column("pension_insured", "参加城乡居民基本养老保险", "bool"),
+        Column("medical_assistance", "接受医疗救助", "bool"),
     ),
     natural_key=("id_number",),
 )
@@ -163,6 +189,11 @@ INCOME_AMOUNTS = (
     "transfer",
     "transfer_dibao",
     "transfer_pension",
+    "transfer_tekun",
+    "transfer_eco",
+    "transfer_family_planning",
+    "transfer_other",
+    "claims",
     "consumption",
     "medical_selfpay",
     "education_spending",
@@ -182,6 +213,12 @@ INCOME = Table(
         Column("transfer", "转移性收入", "yuan", min_value=0),
         Column("transfer_dibao", "其中:低保金", "yuan", min_value=0),
         Column("transfer_pension", "其中:养老金", "yuan", min_value=0),
+        Column("transfer_tekun", "其中:特困供养金", "yuan", min_value=0),
+        Column("transfer_eco", "其中:生态补偿金", "yuan", min_value=0),
+        Column("transfer_family_planning", "其中:计划生育金", "yuan", min_value=0),
+        Column("transfer_other", "其中:其他转移性收入", "yuan", min_value=0),
+        #: Insurance claims paid out (理赔收入): income beside 转移性收入, not part of it.
+        Column("claims", "理赔收入", "yuan", min_value=0),
         Column("consumption", "生活消费支出", "yuan", min_value=0),
         Column("medical_selfpay", "合规自付医疗费用", "yuan", min_value=0),
         Column("education_spending", "教育支出", "yuan", min_value=0),
@@ -213,6 +250,40 @@ CADRES = Table(
         Column("current_households", "现帮扶户编号", "list"),
     ),
     natural_key=("cadre_id",),
+)
+
+RISKS = (
+    "因病",
+    "因学",
+    "因残",
+    "因意外事故",
+    "因产业项目失败",
+    "因务工就业不稳",
+    "缺劳动力",
+    "因安全住房",
+    "因安全饮水",
+    "因自然灾害",
+    "其他",
+)
+ELIMINATION_METHODS = ("帮扶消除", "自然消除")
+RISK_SLOTS = tuple(f"risk_{i}" for i in range(1, 6))
+
+#: Monitoring objects with their risks and elimination, one row per household (the 监测对象 sheet).
+#: Not one of :data:`TABLES`: the interchange workbook may carry it, the national lists always do.
+#: The national YYYYMM months are stored as the first day of the month.
+MONITORING = Table(
+    "监测对象",
+    "monitoring",
+    (
+        Column("household_id", "户编号", "text", required=True),
+        Column("monitoring_type", "监测对象类别", "enum", required=True, choices=MONITORING_TYPES_SHORT),
+        *(Column(k, f"致贫/返贫风险{i}", "text") for i, k in enumerate(RISK_SLOTS, 1)),
+        Column("identified_month", "识别监测时间", "date", required=True),
+        Column("risk_eliminated", "风险是否已消除", "bool"),
+        Column("elimination_method", "风险消除方式", "enum", choices=ELIMINATION_METHODS),
+        Column("eliminated_month", "消除监测时间", "date"),
+    ),
+    natural_key=("household_id",),
 )
 
 #: The household tables in the order they are written (a workbook's sheets, an import's writes).
@@ -305,7 +376,78 @@ FEEDS: tuple[Table, ...] = (
     FEED_HOUSING,
     FEED_DISASTER,
 )
-FEEDS_BY_NAME: dict[str, Table] = {t.name: t for t in FEEDS} | {t.key: t for t in FEEDS}
+
+# --- The national system's monthly migrant-work lists, one file per list and month ----------------
+
+#: 务工区域 of a migrant-work list as 务工状况: where the work is, seen from home.
+MIGRANT_WORK = ("乡镇内务工", "县内乡镇外务工", "省内县外务工", "省外务工")
+FEED_MIGRANT_OUT = Table(
+    "已外出务工",
+    "migrant_out",
+    (
+        Column("id_number", "证件号码", "id_number", required=True, personal=True),
+        #: The month the list reports, first day; from the 月份 column, the title rows or the file name.
+        Column("month", "月份", "date"),
+        Column("went_out_on", "外出务工时间", "date"),
+        Column("work", "务工区域", "enum", choices=MIGRANT_WORK),
+        Column("work_place", "务工所在地", "text"),
+        Column("job_channel", "就业渠道", "enum", choices=JOB_CHANNELS),
+        Column("employer", "务工企业名称", "text"),
+        Column("monthly_wage", "务工月收入", "yuan", min_value=0),
+        Column("work_months", "务工时间(月)", "int", min_value=0, max_value=12),
+    ),
+)
+FEED_MIGRANT_PLANNED = Table(
+    "计划外出务工",
+    "migrant_planned",
+    (
+        Column("id_number", "证件号码", "id_number", required=True, personal=True),
+        Column("month", "月份", "date"),
+        Column("planned_on", "计划外出时间", "date"),
+        Column("work", "意向务工区域", "enum", choices=MIGRANT_WORK),
+        Column("work_place", "意向务工地点", "text"),
+        Column("job_channel", "意向就业渠道", "enum", choices=JOB_CHANNELS),
+        Column("wish", "意向工种", "text"),
+        Column("needs", "服务需求", "text"),
+    ),
+)
+MIGRANT_FEEDS: tuple[Table, ...] = (FEED_MIGRANT_OUT, FEED_MIGRANT_PLANNED)
+_MIGRANT_ALIASES: dict[str, tuple[str, ...]] = {
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证件号码"),
+    "month": ("监测月份", "统计月份", "填报月份", "数据月份", "年月", "所属月份"),
+    "went_out_on": ("外出时间", "外出务工时间(年月)", "务工开始时间", "外出日期", "本次外出时间"),
+    "planned_on": ("计划外出务工时间", "预计外出时间", "计划外出日期", "拟外出时间"),
+    "work": ("务工地域", "外出务工区域", "务工范围", "外出区域", "务工地区类型", "计划务工区域"),
+    "work_place": ("务工地点", "务工所在县", "务工地址", "外出务工地点", "计划务工地点", "意向务工地"),
+    "job_channel": ("外出就业渠道", "务工渠道", "外出方式", "就业方式"),
+    "employer": ("务工单位", "务工单位名称", "就业单位", "企业名称", "用工单位", "务工企业"),
+    "monthly_wage": ("月收入", "月工资", "月均收入", "务工月收入(元)", "月收入(元)", "月均工资"),
+    "work_months": ("务工月数", "务工时长(月)", "外出务工月数", "务工时间"),
+    "wish": ("就业意向", "意向岗位", "意向行业", "求职意向"),
+    "needs": ("需求", "就业服务需求", "培训需求", "帮扶需求"),
+}
+#: Per list, the other header names of its columns (national exports and county versions differ);
+#: on the 已外出务工 list a 务工状况 column says where the work is, on the planned list it would not.
+MIGRANT_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    FEED_MIGRANT_OUT.key: {
+        **{c.key: _MIGRANT_ALIASES.get(c.key, ()) for c in FEED_MIGRANT_OUT.columns},
+        "work": (*_MIGRANT_ALIASES["work"], "务工状况"),
+    },
+    FEED_MIGRANT_PLANNED.key: {
+        c.key: (
+            *_MIGRANT_ALIASES.get(c.key, ()),
+            *(o.header for o in FEED_MIGRANT_OUT.columns if o.key == c.key),
+        )
+        for c in FEED_MIGRANT_PLANNED.columns
+    },
+}
+MIGRANT_BY_NAME: dict[str, Table] = {t.name: t for t in MIGRANT_FEEDS} | {t.key: t for t in MIGRANT_FEEDS}
+FEEDS_BY_NAME: dict[str, Table] = (
+    {t.name: t for t in FEEDS}
+    | {t.key: t for t in FEEDS}
+    | {t.name: t for t in MIGRANT_FEEDS}
+    | {t.key: t for t in MIGRANT_FEEDS}
+)
 
 # --- Results of a batch run (``zengshou run``) -----------------------------------------------------
 

@@ -1,14 +1,13 @@
-"""The batch pipeline: income accounting → alerts → tiers (→ measures → pairing, as those parts land).
+"""The batch pipeline: facts → income accounting → alerts → tiers → measures → pairing, written out in order.
 
 :func:`run_batch` works on a :class:`~zengshou.frames.Population` in memory and returns a
-:class:`BatchResult`; :func:`store` writes a result to the database in bulk. A later part adds a
-stage with :func:`register_stage` and its result table with :func:`register_result_table`; the CLI,
-``store`` and the benchmark pick both up without change.
+:class:`BatchResult`; :func:`store` writes a result to the database in bulk. Each step is a plain call
+to the part that owns it, whose arguments are the frames it reads; each part also builds its own
+result table and stores its own frames.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,27 +16,27 @@ from typing import Any
 import polars as pl
 
 from zengshou.frames import Population
-from zengshou.params import ParameterSet
+from zengshou.income import account
+from zengshou.monitor import rules as monitor_rules
+from zengshou.monitor import store as alert_store
+from zengshou.pairing import stage as pairing_stage
+from zengshou.params import ParameterSet, tree
+from zengshou.tiers import CutPoints, classify
+from zengshou.tiers import store as tier_store
+from zengshou.tiers.rules import cut_points_for
+from zengshou.toolbox import stage as toolbox_stage
 
-#: Parts that add stages and result tables by importing themselves; loaded on the first run.
-STAGE_MODULES: list[str] = ["zengshou.toolbox.stage", "zengshou.pairing.stage"]
+#: Every step, in run order: what ``run_batch(..., stages=...)`` picks from and the batch page lists.
+STAGES: tuple[str, ...] = ("facts", "accounts", "alerts", "tiers", "measures", "pairing")
 
 #: The monitoring stages themselves (M01–M05, C01–C03): what a caller that needs accounts, alerts and
 #: tiers, but not the later parts' measures or pairing, runs with ``run_batch(..., stages=...)``.
-MONITORING_STAGES: tuple[str, ...] = ("accounts", "alerts", "tiers")
-
-#: The parameter files every run layers, in order (data/params/<name>.yaml).
-SHIPPED_PARAMS: list[str] = ["monitoring", "tiers"]
-
-
-def default_params(*overrides: str) -> ParameterSet:
-    """The shipped parameters, with the user's files (``--params``) layered on top."""
-    return ParameterSet.shipped(*SHIPPED_PARAMS, overrides=overrides)
+MONITORING_STAGES: tuple[str, ...] = ("facts", "accounts", "alerts", "tiers")
 
 
 @dataclass
 class BatchResult:
-    """Frames of one run, keyed by stage name (``accounts``, ``alerts``, ``tiers``, later ``measures`` …)."""
+    """Frames of one run, keyed by stage name (``accounts``, ``alerts``, ``tiers``, ``measures``, ``pairing``)."""
 
     year: int
     quarter: int | None
@@ -46,6 +45,8 @@ class BatchResult:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     #: Seconds per stage, in run order.
     timings: dict[str, float] = field(default_factory=dict)
+    #: C01's cut points the tiers were placed with (official, the region's, given, or the run's own).
+    cut_points: CutPoints | None = None
 
     @property
     def accounts(self) -> pl.DataFrame:
@@ -60,92 +61,46 @@ class BatchResult:
         return self.frames["alerts"]
 
     def result_tables(self) -> dict[str, pl.DataFrame]:
-        """The spec's result tables (分层结果, 预警, …) with its Chinese columns, for the stages that ran."""
-        return {name: build(self) for name, (needs, build) in RESULT_TABLES.items() if needs in self.frames}
+        """The spec's result tables (分层结果, 预警, 帮扶措施, 结对) with its Chinese columns, for the
+        stages that ran."""
+        frames, tables = self.frames, {}
+        if "tiers" in frames:
+            tables["分层结果"] = tier_store.result_table(frames["tiers"], self.year)
+        if "alerts" in frames:
+            tables["预警"] = alert_store.result_table(frames["alerts"])
+        if "measures" in frames:
+            tables["帮扶措施"] = toolbox_stage.result_table(frames["measures"])
+        if "pairing" in frames:
+            tables["结对"] = pairing_stage.result_table(frames["pairing"])
+        return tables
 
 
-Stage = Callable[[BatchResult], pl.DataFrame]
+class _Steps:
+    """Which steps run (``stages``), telling ``on_stage`` as each starts and timing each."""
 
+    def __init__(
+        self, result: BatchResult, stages: Iterable[str] | None, on_stage: Callable[[str], None] | None
+    ) -> None:
+        self.result = result
+        self.wanted = set(STAGES if stages is None else stages)
+        self.on_stage = on_stage
+        self.current: tuple[str, float] | None = None
 
-@dataclass(frozen=True)
-class _StageSpec:
-    name: str
-    run: Stage
+    def __call__(self, name: str) -> bool:
+        """Whether step ``name`` runs now; the step before it ends here."""
+        self.finish()
+        if name not in self.wanted:
+            return False
+        if self.on_stage is not None:
+            self.on_stage(name)
+        self.current = (name, time.perf_counter())
+        return True
 
-
-STAGES: list[_StageSpec] = []
-#: result table name → (stage whose frame it needs, builder)
-RESULT_TABLES: dict[str, tuple[str, Callable[[BatchResult], pl.DataFrame]]] = {}
-
-
-def register_stage(name: str, run: Stage, after: str | None = None) -> None:
-    """Add (or replace) a stage; it sees the frames of the stages before it in ``result.frames``."""
-    for i, s in enumerate(STAGES):
-        if s.name == name:
-            STAGES[i] = _StageSpec(name, run)
-            return
-    if after is None:
-        STAGES.append(_StageSpec(name, run))
-    else:
-        pos = next(i for i, s in enumerate(STAGES) if s.name == after)
-        STAGES.insert(pos + 1, _StageSpec(name, run))
-
-
-def register_result_table(name: str, needs: str, build: Callable[[BatchResult], pl.DataFrame]) -> None:
-    """Add a result table of the spec built from the frame of stage ``needs``."""
-    RESULT_TABLES[name] = (needs, build)
-
-
-def _accounts(r: BatchResult) -> pl.DataFrame:
-    from zengshou.income import account
-
-    return account(r.population, r.year, r.quarter)
-
-
-def _alerts(r: BatchResult) -> pl.DataFrame:
-    from zengshou.monitor.rules import alerts
-
-    return alerts(r.population, r.accounts, r.params, r.year, r.quarter)
-
-
-def _tiers(r: BatchResult) -> pl.DataFrame:
-    from zengshou.tiers import classify
-
-    return classify(r.accounts, r.population, r.params, r.year, alerts=r.frames.get("alerts"))
-
-
-register_stage("accounts", _accounts)
-register_stage("alerts", _alerts)
-register_stage("tiers", _tiers)
-
-
-def _tier_table(r: BatchResult) -> pl.DataFrame:
-    return r.tiers.select(
-        pl.col("household_id").alias("户编号"),
-        pl.lit(r.year, dtype=pl.Int64).alias("年度"),
-        pl.col("size").alias("家庭人口"),
-        pl.col("per_capita_income").alias("人均纯收入"),
-        pl.col("quintile").alias("五等份组"),
-        pl.col("tier").alias("层级"),
-        pl.col("reasons").alias("依据"),
-    )
-
-
-def _alert_table(r: BatchResult) -> pl.DataFrame:
-    return r.alerts.select(
-        pl.col("household_id").alias("户编号"),
-        pl.col("code").alias("预警代码"),
-        pl.col("level").alias("级别"),
-        # An area alert has no 户编号; its explanation names the area so the row stands alone.
-        pl.when(pl.col("household_id").is_null())
-        .then(pl.concat_str([pl.lit("【"), pl.col("area_code"), pl.lit("】"), pl.col("explanation")]))
-        .otherwise(pl.col("explanation"))
-        .alias("说明"),
-    )
-
-
-register_result_table("分层结果", "tiers", _tier_table)
-register_result_table("预警", "alerts", _alert_table)
+    def finish(self) -> None:
+        if self.current is not None:
+            name, t0 = self.current
+            self.result.timings[name] = time.perf_counter() - t0
+            self.current = None
 
 
 def run_batch(
@@ -155,24 +110,42 @@ def run_batch(
     params: ParameterSet | None = None,
     stages: Iterable[str] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    cut_points: CutPoints | None = None,
 ) -> BatchResult:
-    """Run every registered stage (or only those named in ``stages``, in registration order) over
-    ``pop`` for the year (or cumulative quarter 1–4); ``on_stage(name)`` is told as each one starts
-    (the web's batch page shows it)."""
+    """Run every step (or only those named in ``stages``, in :data:`STAGES` order) over ``pop`` for the
+    year (or cumulative quarter 1–4); ``on_stage(name)`` is told as each one starts (the web's batch
+    page shows it). C01 places the households with the official cut points, else ``cut_points`` (the
+    region's), else ranks ``pop`` on its own (:func:`zengshou.tiers.rules.cut_points_for`)."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise ValueError(f"季度应为1–4，实际为{quarter} / quarter must be 1–4, got {quarter}")
-    for module in STAGE_MODULES:
-        importlib.import_module(module)
-    result = BatchResult(year, quarter, params or default_params(), pop)
-    wanted = None if stages is None else set(stages)
-    for stage in STAGES:
-        if wanted is not None and stage.name not in wanted:
-            continue
-        if on_stage is not None:
-            on_stage(stage.name)
-        t0 = time.perf_counter()
-        result.frames[stage.name] = stage.run(result)
-        result.timings[stage.name] = time.perf_counter() - t0
+    ps = params or tree()
+    result = BatchResult(year, quarter, ps, pop)
+    frames = result.frames
+    step = _Steps(result, stages, on_stage)
+    facts, toolboxes = None, None
+    if step("facts"):
+        toolboxes = toolbox_stage.county_toolboxes()
+        facts = toolbox_stage.facts(pop, ps, year, toolboxes)
+    if step("accounts"):
+        frames["accounts"] = account(pop, year, quarter)
+    if step("alerts"):
+        frames["alerts"] = monitor_rules.alerts(pop, frames["accounts"], ps, year, quarter, facts=facts)
+    if step("tiers"):
+        result.cut_points = cut_points_for(frames["accounts"], ps, year, cut_points)
+        frames["tiers"] = classify(
+            frames["accounts"],
+            pop,
+            ps,
+            year,
+            alerts=frames.get("alerts"),
+            facts=facts,
+            cut_points=result.cut_points,
+        )
+    if step("measures"):
+        frames["measures"] = toolbox_stage.measures(pop, frames["tiers"], ps, year, facts, toolboxes)
+    if step("pairing"):
+        frames["pairing"] = pairing_stage.pairs(pop, frames["accounts"], frames["tiers"], ps, year)
+    step.finish()
     return result
 
 
@@ -180,15 +153,21 @@ def write_files(result: BatchResult, out_dir: Any) -> list[Any]:
     """Each result table as ``<name>.csv`` (UTF-8 with BOM) and all in ``结果.xlsx``; returns the paths."""
     from pathlib import Path
 
+    from zengshou.frames import write_frame_csv
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = result.result_tables()
     paths = []
-    # rows in a stable order a clerk can scan: by 户编号 (area alerts last), then by code
-    tables = {name: frame.sort(frame.columns[:2], nulls_last=True) for name, frame in tables.items()}
+    # rows in a stable order a clerk can scan: by 户编号 (area alerts last), then by code; the other
+    # columns settle ties (several area alerts of one code), so two runs write the same file
+    tables = {
+        name: frame.sort([*frame.columns[:2], *frame.columns[2:]], nulls_last=True, maintain_order=True)
+        for name, frame in tables.items()
+    }
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8"))
+        write_frame_csv(frame, path)
         paths.append(path)
     from zengshou.workbooks import write_frames
 
@@ -197,10 +176,36 @@ def write_files(result: BatchResult, out_dir: Any) -> list[Any]:
 
 
 def store(result: BatchResult, username: str) -> dict[str, int]:
-    """Write the run's tier results and alerts to the database (bulk; see :mod:`zengshou.monitor.store`)."""
-    from zengshou.monitor.store import store_result
+    """Write the run's frames to the database in one transaction, each part storing its own, and record
+    the run in the audit trail; so a failed store leaves the previous results in place.
 
-    return store_result(result, username)
+    Tier results and the region's cut points (``tiers.store``) and alerts (``monitor.store``) are
+    stored; measures become plans with ``zengshou plan generate`` and pairs are confirmed with
+    ``zengshou pair --confirm``.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from zengshou.registry.audit import record
+
+    now = timezone.now()
+    with transaction.atomic():
+        counts = {
+            "tier_results": tier_store.store_tiers(
+                result.tiers, result.accounts, result.year, result.quarter, username, now
+            )
+        }
+        if result.cut_points is not None:
+            tier_store.store_cut_points(result.cut_points, result.year, result.quarter, now)
+        counts.update(alert_store.store_alerts(result.alerts, result.year, result.quarter, now))
+        record(
+            username,
+            "pipeline.store",
+            "pipeline",
+            f"{result.year}" + (f"Q{result.quarter}" if result.quarter else ""),
+            {"year": result.year, "quarter": result.quarter, **counts},
+        )
+    return counts
 
 
 def run_on_database(
@@ -211,12 +216,14 @@ def run_on_database(
     username: str = "system",
     on_step: Callable[[str], None] | None = None,
 ) -> tuple[BatchResult, dict[str, Any]]:
-    """Read the registry and its feeds (under ``area``), run every stage, store; result and figures.
+    """Read the registry and its feeds (under ``area``), run every step, store; result and figures.
 
+    C01's groups are the region's: the cut points are the official ones, or computed over every
+    household of the region for the period (even when the run is for one area), and stored with it.
     ``on_step`` is told ``"read"``, each stage's name and ``"store"`` as each step starts.
     Raises ``ValueError`` when the database holds no household in the area (nothing to run).
     """
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.read import population_from_database
 
     step = on_step or (lambda name: None)
     step("read")
@@ -225,8 +232,9 @@ def run_on_database(
     pop = population_from_database(area, years=(year - 1, year))
     if pop.households.height == 0:
         raise ValueError("数据库中没有农户数据（请先导入） / no households in the database")
+    cuts = tier_store.region_cut_points(params or tree(), year, quarter)
     t1 = time.perf_counter()
-    result = run_batch(pop, year, quarter, params, on_stage=on_step)
+    result = run_batch(pop, year, quarter, params, on_stage=on_step, cut_points=cuts)
     t2 = time.perf_counter()
     step("store")
     counts = store(result, username)
@@ -238,10 +246,17 @@ def run_on_database(
         "accounted": result.accounts.height,
         **counts,
         "tiers": dict(result.tiers["tier"].fill_null("未分层").value_counts().iter_rows()),
+        "cut_points": _cut_points_figures(result.cut_points),
         "alerts_by_code": dict(result.alerts["code"].value_counts().iter_rows()),
         "seconds": {"read": t1 - t0, "run": t2 - t1, "store": t3 - t2, **result.timings},
     }
     return result, figures
+
+
+def _cut_points_figures(cuts: CutPoints | None) -> dict[str, Any] | None:
+    if cuts is None:
+        return None
+    return {"values": list(cuts.values), "source": cuts.label, "households": cuts.households}
 
 
 def run_database(

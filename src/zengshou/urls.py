@@ -1,10 +1,11 @@
-"""URL root: the admin, the web app's pages (issue 6), its JSON API, and its own static files."""
+"""URL root: the admin, the web app's pages, its JSON API, and its own static files."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 
 from zengshou.web.api import api
 from zengshou.web.health import health
+from zengshou.web.procedure_views import report, report_done, report_lookup
 from zengshou.web.static import serve_static
 from zengshou.web.views import admin_login
 
@@ -15,9 +16,15 @@ urlpatterns = [
     path("api/", api.urls),
     path("health/", health, name="health"),
     re_path(r"^static/(?P<path>.+)$", serve_static),
-    path("toolbox/", include("zengshou.toolbox.urls")),
-    path("assess/", include("zengshou.assess.urls")),
-    path("pairing/", include("zengshou.pairing.urls")),
+    path("toolbox/", include("zengshou.web.toolbox_urls")),
+    path("assess/", include("zengshou.web.assess_urls")),
+    path("pairing/", include("zengshou.web.pairing_urls")),
+    path("quality/", include("zengshou.web.quality_urls")),
+    path("procedure/", include("zengshou.web.procedure_urls")),
+    # 农户自主申报: public, no sign-in (monitoring procedure).
+    path("report/", report, name="report"),
+    path("report/done/", report_done, name="report_done"),
+    path("report/lookup/", report_lookup, name="report_lookup"),
     path("", include("zengshou.web.urls")),
 ]
 

@@ -55,7 +55,9 @@ def open_workbook(path: Path | str) -> Iterator[Any]:
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False}) as wb:
+    with xlsxwriter.Workbook(
+        str(out), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    ) as wb:
         yield wb
 
 

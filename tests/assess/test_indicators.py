@@ -10,7 +10,7 @@ import pytest
 from zengshou import interchange as ix
 from zengshou.assess.indicators import indicators, interviews
 from zengshou.frames import Population, conform
-from zengshou.params import ParameterSet
+from zengshou.params import tree
 
 A = "640522"  # 海原县 (中卫市 640500)
 B = "640521"  # 中宁县
@@ -79,7 +79,7 @@ def test_figures_by_county_city_region() -> None:
 def test_counties_below_the_regional_average_are_named_with_their_indicators() -> None:
     pop, accounts, tiers, alerts, prev = region()
     f = indicators(pop, accounts, tiers, alerts, prev)
-    params = ParameterSet.shipped("assess")
+    params = tree()
     called = interviews(f, params, 2025)
     assert called["area_code"].to_list() == [A]
     # A is worse on growth (3.0% vs 9.6%; −20% vs +6.7%), falls (50% vs 30%) and coverage (2/3 vs 3/4),

@@ -17,10 +17,10 @@ from zengshou.assess.indicators import Assessment, action_list, indicators, inte
 from zengshou.assess.report import ReportError, write_report
 from zengshou.assess.targets import load_targets, status
 from zengshou.frames import Population, conform
-from zengshou.params import ParameterSet
+from zengshou.params import tree
 from zengshou.registry.idnumber import make
 
-NATIONAL = 0.1  # fell_share_national_average as shipped
+NATIONAL = 0.1  # M04.fell_share_national_average as shipped
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def assessment() -> Assessment:
         2025,
         2,
         figures,
-        interviews(figures, ParameterSet.shipped("assess"), 2025),
+        interviews(figures, tree(), 2025),
         tier_counts(accounts, tier_frame),
         status(load_targets(), progress, 2025, 2),
         trend=trend,

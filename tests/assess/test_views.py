@@ -108,8 +108,8 @@ def test_menu_shows_pairing_and_assessment_to_the_roles_that_use_them(world, log
 
 
 def test_township_and_village_users_see_their_countys_assessment(world, login) -> None:
-    from zengshou.assess.views import COUNTY_NOTE
     from zengshou.registry.models import AuditEvent
+    from zengshou.web.assess_views import COUNTY_NOTE
 
     for username in ("township", "village"):
         c = login(username)

@@ -1,7 +1,10 @@
-"""Run the real ``zengshou`` command as a user does, in a home of its own, on SQLite or PostgreSQL.
+"""Run the ``zengshou`` command as a user does, on SQLite or PostgreSQL.
 
-The synthetic region is generated once per test session; each module imports it into a fresh home
-(and, under PostgreSQL, a fresh database that is dropped afterwards).
+The synthetic region is generated once per test session. :class:`Home` runs the real ``zengshou``
+in a subprocess, in a home (and, under PostgreSQL, a database) of its own, for what is about
+processes: serving, backup and restore, the entry point itself. :class:`Registry` runs the same
+command line in-process (``run_guarded``, as ``main`` does) on the test database, where the region is
+imported once per module and every test's writes are rolled back.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 HOUSEHOLDS = 300
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -61,7 +66,41 @@ class Home:
         return counts
 
 
-def assert_done(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+@dataclass(frozen=True)
+class Done:
+    """What a command run left: its exit code and the two screens (as ``subprocess`` gives them)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Registry:
+    """The command line in-process on the test database; files a command keeps go under ``path``."""
+
+    path: Path
+
+    def run(self, *args: str) -> Done:
+        from zengshou.cli import app
+        from zengshou.cli.errors import run_guarded
+
+        env = {"ZENGSHOU_HOME": str(self.path), "COLUMNS": "120", "ZENGSHOU_DEBUG": None}
+        with CliRunner().isolation(env=env) as (out, err, _):
+            code = run_guarded(app, list(args))
+            stdout, stderr = out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+        return Done(code, stdout, stderr)
+
+    def stats(self) -> dict[str, int]:
+        import json
+
+        done = self.run("stats", "--json")
+        assert done.returncode == 0, done.stderr
+        counts: dict[str, int] = json.loads(done.stdout)
+        return counts
+
+
+def assert_done(done: subprocess.CompletedProcess[str] | Done, *expected: str) -> None:
     """A normal run: exit 0, no traceback, and the output a user is told to expect."""
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
@@ -70,7 +109,7 @@ def assert_done(done: subprocess.CompletedProcess[str], *expected: str) -> None:
         assert text in done.stdout, (text, done.stdout)
 
 
-def assert_refused(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+def assert_refused(done: subprocess.CompletedProcess[str] | Done, *expected: str) -> None:
     """Bad input: a non-zero exit and a Chinese message naming what was wrong, never a traceback."""
     screen = done.stdout + done.stderr
     assert done.returncode != 0, screen
@@ -121,10 +160,63 @@ def _home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
 def region_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic region of 300 households in the interchange format (CSV folder)."""
     out = tmp_path_factory.mktemp("region") / "region"
-    home = Home(tmp_path_factory.mktemp("synth-home"), None)
+    home = Registry(tmp_path_factory.mktemp("synth-home"))
     done = home.run("synth", "--households", str(HOUSEHOLDS), "--seed", "7", "--out", str(out))
     assert_done(done, "已写出")
     return out
+
+
+def _rows() -> dict[Any, list[dict[str, Any]]]:
+    from django.apps import apps
+
+    return {
+        m: list(m._base_manager.values())
+        for m in apps.get_models(include_auto_created=True)
+        if not m._meta.proxy
+    }
+
+
+def _restore(before: dict[Any, list[dict[str, Any]]]) -> None:
+    """Put the database back as ``before`` found it: tables that were empty emptied at once, new rows
+    of the others deleted, changed rows written back. Plain SQL deletes: foreign keys are checked at
+    the commit (Django makes them deferrable), by when nothing refers to a deleted row."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    empty = [m._meta.db_table for m, rows in before.items() if not rows]
+    with transaction.atomic():
+        connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), empty, allow_cascade=True))
+        for model, rows in before.items():
+            if not rows:
+                continue
+            pk = model._meta.pk.attname
+            kept = {row[pk]: row for row in rows}
+            model._base_manager.exclude(pk__in=list(kept))._raw_delete(connection.alias)
+            for row in model._base_manager.values():
+                if row != kept[row[pk]]:
+                    model._base_manager.filter(pk=row[pk]).update(**kept[row[pk]])
+    assert _rows() == before, "the module's region could not be removed again"
+
+
+@pytest.fixture(scope="module")
+def registry(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    region_files: Path,
+) -> Iterator[Registry]:
+    """The region imported and its 2025 pipeline run, in-process on the test database (committed);
+    removed again after the module, so the next module finds the database as migrated."""
+    home = Registry(tmp_path_factory.mktemp("home"))
+    with django_db_blocker.unblock():
+        before = _rows()
+        assert_done(home.run("import", str(region_files), "--no-progress"), "家庭")
+        assert_done(home.run("pipeline", "--year", "2025"), "已保存")
+    try:
+        yield home
+    finally:
+        with django_db_blocker.unblock():
+            _restore(before)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,7 +14,16 @@ from pathlib import Path
 
 from tests.cli.conftest import CJK, Home, assert_done, assert_refused, command
 
-PORT = 8114
+
+
+def _free_port() -> int:
+    """A port nobody holds now: the SQLite and PostgreSQL runs of ``make test`` go side by side."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
 LAN_ADDRESS = "10.20.30.40"
 
 

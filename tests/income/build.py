@@ -10,15 +10,15 @@ import polars as pl
 from tests.conftest import make_id
 from zengshou import interchange as ix
 from zengshou.frames import Population, conform
-from zengshou.params import ParameterSet
+from zengshou.params import ParameterSet, tree
 
 VILLAGE = "640522100201"
 _seq = iter(range(1, 10_000_000))
 
 
 def params(**overrides: Any) -> ParameterSet:
-    """The shipped monitoring and tier parameters, with values replaced from 2021 on."""
-    ps = ParameterSet.shipped("monitoring", "tiers")
+    """The shipped parameters, with values replaced from 2021 on."""
+    ps = tree()
     for key, value in overrides.items():
         ps = ps.with_value(key, value, dt.date(2021, 1, 1))
     return ps

@@ -96,7 +96,7 @@ def test_education_dropout_and_housing_grades(tmp_path: Path, loaded: Rows) -> N
 
 
 def test_disaster_feed_matches_areas_and_the_monitor_sees_feeds(tmp_path: Path, loaded: Rows) -> None:
-    from zengshou.monitor.feeds import load_feeds
+    from zengshou.registry.read import load_feeds
 
     text = "行政区划代码,灾种,发生日期,受灾户数,直接经济损失(万元)\n640522100201,冰雹,2025-07-02,40,120.5\n640599000000,洪涝,2025-07-03,1,1\n"
     summary = import_feed("应急", _feed(tmp_path, "应急", text))

@@ -32,7 +32,7 @@ def _scores(probabilities: list[float]) -> pl.DataFrame:
 
 
 def test_the_model_alert_code_has_a_chinese_name_like_every_rule() -> None:
-    code = str(model_params().for_year("risk_alert_code", 2025))
+    code = str(model_params().for_year("M02.alert_code", 2025))
     assert code == "R01"
     assert CODES[code].startswith("智能模型预警")
 
@@ -54,7 +54,7 @@ def test_the_ceiling_and_step_come_from_the_dated_parameters() -> None:
     import datetime as dt
 
     params = model_params().with_value(
-        "shown_probability", {"step": 0.1, "ceiling": 0.9}, dt.date(2025, 1, 1)
+        "M02.shown_probability", {"step": 0.1, "ceiling": 0.9}, dt.date(2025, 1, 1)
     )
     texts = alerts(_scores([0.97, 0.64]), params)["explanation"].to_list()
     assert "概率约90%" in texts[0] and "概率约60%" in texts[1]

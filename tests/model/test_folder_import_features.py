@@ -9,7 +9,7 @@ import pytest
 from tests.ingest.conftest import valid_rows, write_folder
 from zengshou.ingest import load
 from zengshou.model import build, model_params
-from zengshou.monitor.feeds import population_from_database
+from zengshou.registry.read import population_from_database
 
 pytestmark = pytest.mark.django_db
 

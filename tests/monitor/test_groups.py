@@ -47,10 +47,11 @@ def test_counts_by_county() -> None:
     assert (hy["monitoring_households"], hy["monitoring_persons"]) == (1, 2)
     assert (hy["dibao_persons"], hy["tekun_persons"]) == (1, 2)
     assert (hy["disabled_persons"], hy["severe_disabled_persons"]) == (1, 1)
-    # 25 persons: the low-income group holds the poorest five = all of 海原县
-    assert hy["low_income_persons"] == 5
-    assert hy["low_income_fell_persons"] == 3
-    assert hy["plan_scope_fell_share"] == pytest.approx(3 / 5)
+    # 8 households: the low-income group holds the poorest fifth of households (C01 ranks households),
+    # MON (4,500 per person) and LOW (5,000); LOW2 (5,500) is the third, in the second group
+    assert hy["low_income_persons"] == 4
+    assert hy["low_income_fell_persons"] == 2
+    assert hy["plan_scope_fell_share"] == pytest.approx(2 / 4)
     assert hy["above_national_average"] is True
     yz = counts.filter(counts["area_code"] == "640402").row(0, named=True)
     assert (yz["persons"], yz["low_income_persons"], yz["low_income_fell_share"]) == (20, 0, None)

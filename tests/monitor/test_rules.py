@@ -38,12 +38,14 @@ def test_m04_income_fell_with_levels_by_size_of_fall() -> None:
 def test_m05_under_the_years_monitoring_line() -> None:
     b = Builder()
     b.household("UNDER", 2, {2024: 14000})  # 7,000 < 7,100 (2024)
-    b.household("ON", 2, {2024: 14200})  # 7,100 is not under the line
+    b.household("ON", 2, {2024: 14200})  # 7,100: "以下" includes the line itself
+    b.household("ABOVE", 2, {2024: 14200.02})  # 7,100.01
     al = _alerts(b)
     under = _codes(al, "UNDER")["M05"]
     assert under["level"] == "一级"
-    assert "低于2024年防止返贫监测范围7,100元" in under["explanation"]
-    assert "M05" not in _codes(al, "ON")
+    assert "低于2024年防止返贫监测范围7,100元（假设值）" in under["explanation"]
+    assert "在2024年防止返贫监测范围7,100元以下（含本数）" in _codes(al, "ON")["M05"]["explanation"]
+    assert "M05" not in _codes(al, "ABOVE")
     # 2023's line (6,900) lets the same income pass
     b2 = Builder()
     b2.household("UNDER", 2, {2023: 14000})
@@ -53,7 +55,7 @@ def test_m05_under_the_years_monitoring_line() -> None:
 def test_m05_line_comes_from_a_user_parameter_and_is_prorated_for_a_quarter() -> None:
     b = Builder()
     b.household("H", 1, {2024: 7500})
-    assert "M05" in _codes(_alerts(b, monitoring_line=8000), "H")
+    assert "M05" in _codes(_alerts(b, **{"M05.monitoring_line": 8000}), "H")
     q = Builder()
     q.household("H", 1)
     q.quarter("H", 2024, 2, wage=3500)  # half-year line 7,100 × 2/4 = 3,550
@@ -99,7 +101,7 @@ def test_m03d_high_medical_self_pay_from_the_feed_names_the_relation_not_the_per
     b.feed("medical", id_number=ids[0], year=2023, total_cost=60000, self_paid=50000)  # other year
     m = _codes(_alerts(b), "H")["M03d"]
     assert m["level"] == "二级"
-    assert m["explanation"] == "医保数据（2024年）：之子医疗总费用60,000元，个人自付12,000元"
+    assert m["explanation"] == "医保数据（2024年）：之子（44岁）医疗总费用60,000元，个人自付12,000元"
     assert ids[1] not in m["explanation"]
 
 

@@ -36,7 +36,7 @@ def test_unemployment_registered_in_the_year_raises_m03j_and_an_older_registrati
     _job(b, new[0], dt.date(2024, 7, 1), None, status="失业")
     _job(b, old[0], dt.date(2022, 7, 1), None, status="失业")
     m03j = _m03j(b)
-    assert m03j["NEW"]["explanation"] == "人社数据：户主于2024-07-01登记失业，暂无新的就业记录"
+    assert m03j["NEW"]["explanation"] == "人社数据：户主（44岁）于2024-07-01登记失业，暂无新的就业记录"
     assert "OLD" not in m03j
 
 

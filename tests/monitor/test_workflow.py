@@ -158,3 +158,18 @@ def test_risk_elimination_refused_while_an_alert_is_open(make_household) -> None
     _alert(h, code="M03d")
     with pytest.raises(WorkflowError, match="未处理预警（M03d）"):
         workflow.eliminate_risk(obj, "wang", "入户核实")
+
+
+def test_an_income_on_the_line_is_not_above_it_and_a_countys_own_line_counts(make_household) -> None:
+    from tests.income.build import params
+
+    h, _a, obj = _included(make_household)
+    _tier_result(h, 2024, 7100)  # exactly on 2024's line: "以下" includes it
+    _tier_result(h, 2025, 9000)
+    ok, checked, why = workflow.income_check(obj)
+    assert not ok and "2024人均纯收入未高于监测范围（7,100元（假设值）" in why
+    assert checked[1]["line_assumed"] is True
+    # 海原县 (640522) sets 9,500 for 2025: 9,000 is then under its line
+    ps = params(**{"M05.monitoring_line_by_area": {"640522": 9500}})
+    ok, checked, why = workflow.income_check(obj, ps)
+    assert checked[0]["line"] == 9500 and not checked[0]["above"] and checked[0]["line_assumed"] is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -60,22 +62,32 @@ def test_cli_pair_confirm_writes_pairs_and_audit(areas_db, tmp_path, region) -> 
     assert r.exit_code == 0, r.output
     assert "结对方案" in r.output and out.exists()
     proposal = pl.read_csv(out, infer_schema=False)
-    changed = proposal.filter(pl.col("变更").is_in(["新结对", "调整"]))
+    # every new or changed pair, and every open pair of a household proposed 未结对, is audited
+    changed = proposal.filter(
+        pl.col("变更").is_in(["新结对", "调整"])
+        | ((pl.col("变更") == "未结对") & pl.col("原干部编号").is_not_null())
+    )
     assert AuditEvent.objects.filter(action="pairing.confirm", username="tester").count() == changed.height
     open_pairs = dict(Pairing.objects.filter(ended_on__isnull=True).values_list("household_id", "cadre_id"))
     for h, c in proposal.filter(pl.col("干部编号").is_not_null()).select("户编号", "干部编号").iter_rows():
         assert open_pairs[h] == c
+    assert not set(proposal.filter(pl.col("干部编号").is_null())["户编号"]) & set(
+        open_pairs
+    )  # 未结对: no pair
+    # the rules hold on the stored pairs: at most 5 a cadre, one falling household a senior cadre
+    assert max(Counter(open_pairs.values()).values()) <= 5
+    falling = proposal.filter((pl.col("收入不增反降") == "true") & (pl.col("干部职级") == "县处级以上"))
+    assert falling["干部编号"].n_unique() == falling.height
     # Run again: the confirmed pairs are all kept.
     r2 = runner.invoke(app, ["pair", "--year", str(YEAR)])
     assert "新结对或调整 0" in r2.output, r2.output
 
 
 def test_pipeline_stage_gives_the_spec_table(region) -> None:
-    from zengshou.pairing import pipeline_stage, pipeline_table
+    from zengshou.pairing.stage import pairs, result_table
 
     batch = run_batch(region.population, YEAR)
-    batch.frames["pairing"] = pipeline_stage(batch)
-    table = pipeline_table(batch)
+    table = result_table(pairs(batch.population, batch.accounts, batch.tiers, batch.params, batch.year))
     assert table.columns == ["户编号", "干部编号", "干部职级"]
     assert table["干部编号"].null_count() < table.height
 
@@ -91,7 +103,7 @@ def test_pipeline_stage_gives_the_spec_table(region) -> None:
     ],
 )
 def test_region_and_city_areas_load_their_counties_cadres(world, area, cadres) -> None:
-    from zengshou.frames import from_database
+    from zengshou.registry.read import from_database
 
     pop = from_database(area)
     assert sorted(pop.cadres["cadre_id"]) == cadres

@@ -38,7 +38,7 @@ def test_tiers_follow_the_quintiles() -> None:
         "示范引领户",
     ]
     assert t["H0"]["quintile"] == "低收入组" and t["H3"]["quintile"] == "中间偏上收入组"
-    assert t["H0"]["reasons"] == "C01 人均纯收入8,000元，按人口五等份位于低收入组；C02 对应风险防范户"
+    assert t["H0"]["reasons"] == "C01 人均纯收入8,000元，按本文件自行分组位于低收入组；C02 对应风险防范户"
     assert t["H4"]["c03_override"] is False
 
 

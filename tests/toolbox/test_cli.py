@@ -60,9 +60,10 @@ def _ok(args: list[str]) -> str:
 
 def test_explain_whatif_and_plans_from_the_database(region) -> None:
     out = _ok(["explain", "HY001", "--year", "2025"])
-    assert "L02 适用" in out and "金额 2000 元" in out
+    assert "L02 适用" in out and "金额 2000元；依据 低收入组方案 二（二）" in out
+    assert "    原文 低收入组方案 二（二）：“针对有闲置场地、房屋、棚圈和发展意愿的，每户补贴2000元”" in out
     assert "L06 适用" in out  # a seriously ill spouse and one labourer
-    assert "L11（640522********" in out
+    assert "L11（配偶，75岁）" in out and "********" not in out
     assert "✔ L10" not in out  # blank 残疾等级 in the registry is no disability
     out = _ok(["whatif", "--set", "L02.amount=3000", "--year", "2025"])
     assert "L02" in out and "1,000" in out and "海原县" in out
@@ -70,6 +71,7 @@ def test_explain_whatif_and_plans_from_the_database(region) -> None:
     assert "新计划" in out
     out = _ok(["plan", "show", "HY001", "--year", "2025"])
     assert "L02" in out and "拟定" in out and "预计年增收" in out
+    assert "L11（户主，" in out and "********" not in out
     from zengshou.toolbox.models import PlanItem
 
     item = PlanItem.objects.get(plan__household_id="HY001", code="L02")
@@ -104,7 +106,7 @@ def test_toolbox_show_and_check(tmp_path: Path) -> None:
 
 
 def test_explain_reads_only_the_households_village_when_its_tier_is_stored(region, monkeypatch) -> None:
-    from zengshou.monitor import feeds
+    from zengshou.registry import read as feeds
     from zengshou.registry.models import Area, Household, Member
     from zengshou.tiers.models import TierResult
 
@@ -148,7 +150,7 @@ def test_explain_reads_only_the_households_village_when_its_tier_is_stored(regio
 
 
 def test_explain_without_stored_tiers_ranks_the_whole_region(region, monkeypatch) -> None:
-    from zengshou.monitor import feeds
+    from zengshou.registry import read as feeds
 
     calls: list[tuple[object, object]] = []
     real = feeds.population_from_database

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.toolbox import casebook
+from tests.cases import casebook
 from zengshou import toolbox
 from zengshou.toolbox import county
 
@@ -141,8 +141,8 @@ def test_every_override_cites_its_source_or_the_file_is_rejected_at_its_line() -
         "    依据: 海原县联农带农实施意见\n    values: [{from: 2025-01-01, value: false}]",
     )
     tb = county.parse_text(cited, "640522.yaml")
-    assert tb.params["L13a.enabled"].source == "海原县联农带农实施意见"
-    assert tb.params["L02.amount"].source == "海原县庭院经济实施方案"
+    assert tb.params["L13a.enabled"].reference == "海原县联农带农实施意见"
+    assert tb.params["L02.amount"].reference == "海原县庭院经济实施方案"
 
 
 def test_shipped_county_files_cite_a_source_for_every_override() -> None:
@@ -151,4 +151,4 @@ def test_shipped_county_files_cite_a_source_for_every_override() -> None:
     for path in files:
         tb = county.load_file(path)
         own = [k for k in tb.params if not (k.endswith(".enabled") and tb.is_local_key(k))]
-        assert own and all(tb.params[k].source.strip() for k in own), path
+        assert own and all(tb.params[k].reference.strip() for k in own), path

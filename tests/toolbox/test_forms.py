@@ -98,6 +98,14 @@ def test_every_toolbox_parameter_has_a_chinese_label_and_a_unit_beside_it() -> N
     assert not [k for k, p in ps.params.items() if re.search(r"[A-Za-z]{3,}", p.label)]
 
 
+def test_the_form_shows_each_regional_value_with_its_reference_and_assumptions_as_such() -> None:
+    from zengshou.toolbox import forms as tf
+
+    fields = {f.key: f for f in tf.all_fields(tf.groups(dt.date(2025, 6, 1)))}
+    assert fields["L02.amount"].shipped_source == "低收入组方案 二（二）“每户补贴2000元”"
+    assert fields["L04a.max_spare_labourers"].shipped_source.endswith("；假设值")
+
+
 def test_the_county_page_shows_labels_units_and_lists_in_chinese_never_keys(client, village) -> None:
     _login(client, "hy", "county", COUNTY)
     html = client.get(URL, {"date": "2025-06-01"}).content.decode()
@@ -138,7 +146,7 @@ def test_a_county_sees_the_what_if_of_its_change_before_it_saves_a_new_version(c
     assert (v.version, v.created_by, v.note) == (1, "hy", "提高庭院补贴")
     tb = effective_toolboxes()[COUNTY]
     assert tb.params["L02.amount"].values[-1].value == 3000
-    assert tb.params["L02.amount"].source == "海原县庭院经济实施方案（海政发〔2025〕3号）"
+    assert tb.params["L02.amount"].reference == "海原县庭院经济实施方案（海政发〔2025〕3号）"
     assert AuditEvent.objects.filter(action="toolbox.save", object_id=f"{COUNTY}:1").exists()
     diff = _text(client.get(URL, {"date": "2025-06-01"}).content.decode(), "toolbox-diff")
     assert "2,000 元/户" in diff and "3,000 元/户" in diff and "海政发〔2025〕3号" in diff

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.toolbox import casebook
+from tests.cases import casebook
 from zengshou.registry.models import AuditEvent
 from zengshou.toolbox import generate_plans
 from zengshou.toolbox.models import Plan, PlanItem
@@ -20,9 +20,12 @@ def _pop(idle: str = "是"):
         {"household": {"闲置庭院房屋棚圈": idle, "庭院经济意愿": "是"}, "members": [{}, {"年龄": 30}]},
         {
             "household": {"户类型": "一般农户", "五等份组": "高收入组"},
-            "members": [{"务工状况": "省外务工", "务工月数": 8}],
+            "members": [{"务工状况": "省外务工", "务工月数": 8, "就业渠道": "劳务中介或经纪人介绍"}],
         },
-        {"household": {"行政区划代码": "640324100201"}, "members": [{"残疾等级": "三级", "创业年份": 2024}]},
+        {
+            "household": {"行政区划代码": "640324100201"},
+            "members": [{"残疾等级": "三级", "创业年份": 2024, "务工状况": "自主创业", "务工月数": 12}],
+        },
     ]
     return casebook.population(cases, 2025)
 
@@ -100,7 +103,11 @@ def test_one_off_subsidies_are_costed_but_not_counted_as_yearly_income() -> None
     pop, q = casebook.population(
         [
             {"household": {"五等份组": "中间收入组"}, "members": [{}]},  # T10 training subsidy
-            {"members": [{"年龄": 22, "毕业年份": 2025, "创业年份": 2024}]},  # L08 start-up subsidy
+            {  # L08 start-up subsidy: a business registered after graduating, running a year
+                "members": [
+                    {"年龄": 23, "毕业年份": 2024, "创业年份": 2024, "务工状况": "自主创业", "务工月数": 12}
+                ]
+            },
         ],
         2025,
     )

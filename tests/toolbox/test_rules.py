@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from tests.toolbox import casebook
+from tests.cases import casebook
 from zengshou import toolbox
 from zengshou.params import ParameterError
 from zengshou.toolbox import engine
@@ -60,8 +60,8 @@ def test_whatif_narrowing_loses_households_and_rejects_bad_input() -> None:
     with pytest.raises(ParameterError, match="L11 的参数有 / valid keys of L11: ") as err:
         toolbox.whatif(pop, q, 2025, {"L11.maxage": 70})
     assert "L11.max_age" in str(err.value) and "L11.cover" in str(err.value)
-    # a family prefix names the keys its measures read (L04a and L04b share L04.max_spare_labourers)
-    with pytest.raises(ParameterError, match=r"L04\.max_spare_labourers"):
+    # a measure code names the keys its measures read (L04a and L04b share L04a.max_spare_labourers)
+    with pytest.raises(ParameterError, match=r"L04a\.max_spare_labourers"):
         toolbox.whatif(pop, q, 2025, {"L04.spare": 1})
     with pytest.raises(ParameterError, match="类型不符"):
         toolbox.whatif(pop, q, 2025, {"L02.amount": "很多"})
@@ -82,11 +82,15 @@ def test_explanation_texts() -> None:
     assert "患大病或残疾成员 1 人" in l06.text and "劳动力 1 人" in l06.text
     l02 = texts[("L02", None)]
     assert l02.text == (
-        "L02 不适用：有闲置庭院房屋棚圈 未填，条件为有闲置场地、房屋、棚圈；有庭院经济意愿 未填，条件为有发展庭院经济意愿"
+        "L02 不适用：有闲置庭院房屋棚圈 无，条件为有闲置场地、房屋、棚圈；有庭院经济意愿 无，条件为有发展庭院经济意愿"
+        "；依据 低收入组方案 二（二）"
     )
+    assert l02.clause == "低收入组方案 二（二）" and "每户补贴2000元" in l02.quote
     older = [e for e in toolbox.explain("H-003", pop, q, 2025) if e.code == "L11" and not e.applies]
     assert len(older) == 1 and "年龄 69 岁，条件为年龄在 16—65 岁" in older[0].text
-    assert "********" in older[0].text  # the ID number is masked in the explanation
+    # a member is named by relation and age, never by ID number (masked or not)
+    assert older[0].who.endswith("，69岁") and older[0].text.startswith(f"L11（{older[0].who}） 不适用")
+    assert "*" not in older[0].text and (older[0].id_number or "x")[-4:] not in older[0].text
     outside = next(e for e in toolbox.explain("H-002", pop, q, 2025) if e.code == "L00")
     assert not outside.applies and "户类型 一般农户" in outside.text
     with pytest.raises(KeyError, match="不存在"):
@@ -147,7 +151,13 @@ def test_whatif_warns_about_keys_no_rule_reads() -> None:
 def test_t03_reads_the_broker_subsidy_and_months_of_l05() -> None:
     """One source of truth: the 200 yuan / 6 months of 低收入组方案 二（五） serve T03 too."""
     pop, q = casebook.population(
-        [{"members": [{"务工状况": "省外务工", "务工月数": 5}, {"务工状况": "省外务工", "务工月数": 8}]}],
+        [
+            {
+                "members": [
+                    {"务工状况": "省外务工", "务工月数": m, "就业渠道": "有组织劳务输出"} for m in (5, 8)
+                ]
+            }
+        ],
         2025,
     )
     result = toolbox.whatif(pop, q, 2025, {"L05.broker_subsidy": 300, "L05.min_months": 5})
@@ -155,7 +165,7 @@ def test_t03_reads_the_broker_subsidy_and_months_of_l05() -> None:
     assert (t03["cost_before"], t03["cost_after"]) == (200, 600)
     assert result.warnings == []
     explained = [e.text for e in toolbox.explain("H-001", pop, q, 2025) if e.code == "L05"]
-    assert "按 200 元/人补贴中介（见 T03）" in explained[0]
+    assert "说明：劳务中介组织就业 6 个月及以上的，按 200元/人补贴中介（见 T03）" in explained[0]
 
 
 def test_one_off_amounts_are_costed_but_not_yearly_income() -> None:
@@ -165,9 +175,11 @@ def test_one_off_amounts_are_costed_but_not_yearly_income() -> None:
                 "household": {"五等份组": "中间收入组"},
                 "members": [{}],
             },
-            {  # L08: a fresh graduate whose business has run a year (start-up subsidy, paid once); L02 yearly
+            {  # L08: a graduate whose business, registered after graduating, has run a year (paid once); L02 yearly
                 "household": {"闲置庭院房屋棚圈": "是", "庭院经济意愿": "是"},
-                "members": [{"年龄": 22, "毕业年份": 2025, "创业年份": 2024}],
+                "members": [
+                    {"年龄": 23, "毕业年份": 2024, "创业年份": 2024, "务工状况": "自主创业", "务工月数": 12}
+                ],
             },
         ],
         2025,
@@ -197,14 +209,14 @@ def test_t14_counts_only_compulsory_school_age_dropouts_as_c03_does() -> None:
     t14 = set(toolbox.evaluate(pop, q, 2025).filter(pl.col("code") == "T14")["household_id"].to_list())
     c03 = set(guarantee_facts(pop, 2025, engine.shipped_params())["household_id"].to_list())
     assert t14 == c03 == {"H-002", "H-003"}
-    # the ages are C03's parameter (tiers.yaml), so a what-if on it moves T14 too
-    result = toolbox.whatif(pop, q, 2025, {"compulsory_school_age": "6,17"})
-    assert result.changes == {"compulsory_school_age": [6, 17]}
+    # the ages are C03's parameter, so a what-if on it moves T14 too
+    result = toolbox.whatif(pop, q, 2025, {"C03.compulsory_school_age": "6,17"})
+    assert result.changes == {"C03.compulsory_school_age": [6, 17]}
     assert result.by_measure.filter(pl.col("code") == "T14")["gained"].to_list() == [1]
 
 
 def test_render_formats_ranges_and_shares() -> None:
     env = engine.make_env(None, 2025)
-    assert engine.render("{compulsory_school_age|range} 岁", env) == "6—16 岁"
+    assert engine.render("{C03.compulsory_school_age|range} 岁", env) == "6—16 岁"
     assert engine.render("{T17.public_post_share|%}", env) == "10%"
-    assert engine.render("{scope.quintiles}", env) == "低收入组"
+    assert engine.render("{L00.quintiles}", env) == "低收入组"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.toolbox import casebook
+from tests.cases import casebook
 from zengshou import toolbox
 from zengshou.toolbox import county
 
@@ -32,7 +32,7 @@ def spark():
 
 def _all_cases() -> list[dict]:
     cases = []
-    for name in sorted(p.name for p in casebook.CASES_DIR.glob("*.yaml")):
+    for name in casebook.measure_files():
         cases.extend(casebook.load(name)["cases"])
     return cases
 

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import polars as pl
-import pytest
 
-from tests.toolbox import casebook
+from tests.cases import casebook
 from zengshou import pipeline
 from zengshou.frames import conform
 from zengshou.interchange import INCOME, RESULT_TABLES
 
 
-@pytest.fixture
-def with_stage():
-    stages, tables = list(pipeline.STAGES), dict(pipeline.RESULT_TABLES)
-    from zengshou.toolbox import stage
-
-    stage.register()
-    yield
-    pipeline.STAGES[:] = stages
-    pipeline.RESULT_TABLES.clear()
-    pipeline.RESULT_TABLES.update(tables)
-
-
-def test_pipeline_run_writes_the_measures_table(with_stage, tmp_path) -> None:
+def test_pipeline_run_writes_the_measures_table(tmp_path) -> None:
     cases = [
         {"household": {"闲置庭院房屋棚圈": "是", "庭院经济意愿": "是"}, "members": [{}, {"年龄": 30}]},
         *({"household": {"户类型": "一般农户"}} for _ in range(9)),
@@ -44,7 +31,7 @@ def test_pipeline_run_writes_the_measures_table(with_stage, tmp_path) -> None:
     assert any(p.name == "结果.xlsx" for p in paths)
 
 
-def test_a_year_before_the_plans_gives_no_measures_but_the_run_goes_on(with_stage, capsys) -> None:
+def test_a_year_before_the_plans_gives_no_measures_but_the_run_goes_on(capsys) -> None:
     pop, _ = casebook.population([{}, {}], 2023)
     pop.income = conform(
         pl.DataFrame({"household_id": ["H-001", "H-002"], "year": 2023, "wage": [1.0, 2.0]}), INCOME

@@ -103,7 +103,7 @@ def test_county_user_saves_a_validated_version(client, village) -> None:
 def test_household_page_explains_and_moves_plan_items(client, household) -> None:
     import polars as pl
 
-    from zengshou.frames import from_database
+    from zengshou.registry.read import from_database
     from zengshou.toolbox.engine import evaluate_full
     from zengshou.toolbox.models import PlanItem
     from zengshou.toolbox.plans import store_plans
@@ -113,7 +113,13 @@ def test_household_page_explains_and_moves_plan_items(client, household) -> None
     store_plans(evaluate_full(pop, tiers, 2025), 2025, {"HY001": "640522100201"})
     _login(client, "village", "village", "640522100201")
     html = client.get("/toolbox/household/HY001/?year=2025").content.decode()
-    assert "L02 适用" in html and "金额 2000 元" in html and "L06 不适用" in html
+    assert "L02 适用" in html and "金额 2000元" in html and "L06 不适用" in html
+    # the clause's sentence is on the page beside the explanation
+    assert (
+        "<summary>原文</summary>低收入组方案 二（二）：“针对有闲置场地、房屋、棚圈和发展意愿的，每户补贴2000元”"
+        in html
+    )
+    assert "********" not in html  # members are named by relation and age
     item = PlanItem.objects.get(code="L02")
     r = client.post(
         "/toolbox/household/HY001/", {"item": item.id, "to": "agreed", "on": "2025-03-02", "year": 2025}

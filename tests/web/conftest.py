@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -94,6 +96,29 @@ def _household(
             computed_at=timezone.now(),
         )
     return h
+
+
+#: Argon2 hashes of the world's password, one per hasher: hashing it again for nine users in every
+#: test's world would cost more than most tests themselves.
+_HASHES: dict[str, str] = {}
+
+
+@contextmanager
+def _password_hashed_once() -> Iterator[None]:
+    """While the world's users are made: the hasher's first hash of a password is given again (a
+    valid Argon2 hash with that first salt), so signing in still checks a real Argon2 hash."""
+    from zengshou.web.hashers import OfficeArgon2PasswordHasher
+
+    encode = OfficeArgon2PasswordHasher.encode
+
+    def once(self: OfficeArgon2PasswordHasher, password: str, salt: str) -> str:
+        if password not in _HASHES:
+            _HASHES[password] = encode(self, password, salt)
+        return _HASHES[password]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OfficeArgon2PasswordHasher, "encode", once)
+        yield
 
 
 @pytest.fixture
@@ -225,7 +250,8 @@ def world(db, tmp_path, settings) -> World:
         ("countyb", "county", "640402", {}),
         ("cadreb", "cadre", "640402", {"cadre_id": "C640402001"}),
     ):
-        add_user(username, role, area, password=PASSWORD, **extra)
+        with _password_hashed_once():
+            add_user(username, role, area, password=PASSWORD, **extra)
         w.users[role if username not in ("countyb", "cadreb") else username] = username
     return w
 
@@ -241,3 +267,23 @@ def login(client):
         return client
 
     return do
+
+
+class Clock:
+    """``timezone.now`` under the test's control, so a delay is passed by moving the clock, not by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(timezone, "now", c)
+    return c

@@ -72,7 +72,11 @@ def test_a_county_user_starts_the_batch_and_watches_it_finish(world, login):
     run.refresh_from_db()
     assert run.status == BatchStatus.DONE, run.message
     keys = [s["key"] for s in run.steps]
-    assert keys[:4] == ["read", "accounts", "alerts", "tiers"] and keys[-3:] == ["store", "plans", "model"]
+    assert keys[:5] == ["read", "facts", "accounts", "alerts", "tiers"] and keys[-3:] == [
+        "store",
+        "plans",
+        "model",
+    ]
     assert all(s["state"] in ("done", "skipped") for s in run.steps)
     model = next(s for s in run.steps if s["key"] == "model")
     assert model["state"] == "skipped" and "尚未训练风险模型" in model["note"]

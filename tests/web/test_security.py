@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 from typer.testing import CliRunner
 
 from tests.web.conftest import PASSWORD
@@ -17,7 +15,7 @@ def test_passwords_are_hashed_with_argon2(world):
     assert get_user_model().objects.get(username="county").password.startswith("argon2")
 
 
-def test_login_is_throttled_after_five_failures(world, client):
+def test_login_is_throttled_after_five_failures(world, client, clock):
     for _ in range(5):
         r = client.post("/login/", {"username": "county", "password": "wrong-password"})
         assert r.status_code == 401 and "用户名或密码不正确" in r.content.decode()
@@ -72,11 +70,11 @@ def test_cli_user_add_creates_a_scoped_user(world):
     runner = CliRunner()
     r = runner.invoke(app, ["user", "add", "--username", "clerk", "--role", "县级用户", "--area", "640522"])
     assert r.exit_code == 0, r.output
-    assert "初始密码" in r.output
+    assert "初始密码" in r.output and "角色 县级用户" in r.output and "county" not in r.output
     p = UserProfile.objects.get(user__username="clerk")
     assert (p.role, p.area_id) == ("county", "640522")
     r = runner.invoke(app, ["user", "add", "--username", "x", "--role", "乡镇用户", "--area", "640522"])
-    assert r.exit_code == 2 and "乡镇用户的区域应为 township 级" in r.output
+    assert r.exit_code == 2 and "乡镇用户的区域应为乡镇级" in r.output and "是县（区）级" in r.output
     r = runner.invoke(app, ["user", "add", "--username", "y", "--role", "boss", "--area", "640522"])
     assert r.exit_code == 2 and "未知角色" in r.output
 
@@ -92,7 +90,7 @@ def test_demo_users_one_per_role(world):
     assert c.post("/login/", {"username": name, "password": pw}).status_code == 302
 
 
-def test_admin_signs_in_only_through_the_throttled_login(world, client):
+def test_admin_signs_in_only_through_the_throttled_login(world, client, clock):
     """The admin's own sign-in form is never served: /admin/login/ sends to the web app's sign-in
     page, which counts failures, so guessing a superuser's password through the admin is throttled."""
     from urllib.parse import unquote
@@ -118,9 +116,7 @@ def test_admin_signs_in_only_through_the_throttled_login(world, client):
     assert events.filter(action="login.failed").count() == 5
     assert events.filter(action="login.throttled").count() == 1
     # Once the window has passed, the right password leads into the admin.
-    from zengshou.web.models import LoginFailure
-
-    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    clock.advance(16 * 60)
     r = client.post("/login/", {"username": "root", "password": PASSWORD, "next": "/admin/"})
     assert r.status_code == 302 and r["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

@@ -65,12 +65,12 @@ def assess_database(
     year: int, quarter: int, area: str | None = None, params: ParameterSet | None = None
 ) -> Assessment:
     """M06/S01 for a cumulative quarter: read the registry, run the pipeline for this and last year."""
-    from zengshou.monitor.feeds import population_from_database
-    from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
+    from zengshou.params import tree
+    from zengshou.pipeline import MONITORING_STAGES, run_batch
     from zengshou.registry.areas import code_prefix
+    from zengshou.registry.read import population_from_database
 
-    params = params or default_params()
-    params.layer(ParameterSet.shipped("assess").params)
+    params = (params or tree()).with_shipped()
     prefix = code_prefix(area) if area else ""  # the region or a city: all their counties
     pop = population_from_database(area, years=(year - 2, year - 1, year))
     if pop.households.height == 0:
@@ -86,7 +86,7 @@ def assess_database(
     if pop.income.filter((pl.col("year") == year - 1) & same).height:
         prev_alerts = run_batch(pop, year - 1, q, params, stages=("accounts", "alerts")).alerts
     try:
-        national: float | None = float(params.for_year("fell_share_national_average", year))
+        national: float | None = float(params.for_year("M04.fell_share_national_average", year))
     except ParameterError:  # no national figure for the year: the comparison shows 无数据
         national = None
     figures = indicators(

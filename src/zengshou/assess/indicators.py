@@ -14,14 +14,13 @@ import polars as pl
 
 from zengshou import interchange as ix
 from zengshou.frames import Population
-from zengshou.monitor.groups import Level, area_expr
 from zengshou.params import ParameterSet
-from zengshou.registry.areas import ningxia
+from zengshou.registry.areas import Level, area_expr, ningxia
+from zengshou.tiers.rules import with_scope
 
 LEVELS: tuple[Level, ...] = ("county", "city", "region")
 #: 脱贫人口: persons of households that left poverty (脱贫户 and 脱贫不稳定户 among monitoring objects).
 TUOPIN_TYPES = ("脱贫户", "监测对象-脱贫不稳定户")
-SCOPE_TYPES = ("脱贫户", *ix.MONITORING_TYPES)
 DB_COLUMNS = ("open_alerts", "inclusions", "risk_eliminations", "measures_planned", "measures_delivered")
 
 LABELS = {
@@ -89,7 +88,7 @@ def indicators(
 
     ``prev_alerts`` are the alerts of the same period a year earlier (for the change in the number
     under the monitoring line); ``database_counts`` has area_code (county) and :data:`DB_COLUMNS`.
-    ``fell_share_national`` (M04, ``fell_share_national_average``) is the national share of the
+    ``fell_share_national`` (M04, ``M04.fell_share_national_average``) is the national share of the
     low-income group's persons whose income fell: the plan wants each area's share below it, so
     ``fell_share_above_national`` flags an area at or above it, ``fell_share_vs_national`` the gap.
     """
@@ -114,13 +113,16 @@ def indicators(
             "fell",
         )
         .join(pop.households.lazy().select("household_id", "household_type"), on="household_id", how="left")
-        .join(tiers.lazy().select("household_id", "quintile"), on="household_id", how="left")
+        .join(
+            with_scope(tiers, pop.households)
+            .lazy()
+            .select("household_id", "quintile", pl.col("in_scope").alias("scope")),
+            on="household_id",
+            how="left",
+        )
         .join(paired.lazy(), on="household_id", how="left")
         .join(under_now.lazy(), on="household_id", how="left")
         .with_columns(
-            (pl.col("household_type").is_in(SCOPE_TYPES) & (pl.col("quintile") == ix.QUINTILES[0])).alias(
-                "scope"
-            ),
             pl.col("paired").fill_null(False),
             pl.col("under").fill_null(False),
         )
@@ -272,9 +274,10 @@ def action_list(
     fell_unpaired = (
         accounts.filter(pl.col("fell").fill_null(False))
         .select("household_id")
-        .join(tiers.filter(pl.col("quintile") == ix.QUINTILES[0]).select("household_id"), on="household_id")
         .join(
-            pop.households.filter(pl.col("household_type").is_in(SCOPE_TYPES)).select("household_id"),
+            with_scope(tiers, pop.households)
+            .filter(pl.col("in_scope").fill_null(False))
+            .select("household_id"),
             on="household_id",
         )
         .join(paired, on="household_id", how="anti")
@@ -337,12 +340,12 @@ def tier_counts(accounts: pl.DataFrame, tiers: pl.DataFrame) -> pl.DataFrame:
 def interviews(figures: pl.DataFrame, params: ParameterSet, year: int) -> pl.DataFrame:
     """S01: counties worse than the regional figure on balance, with the indicators that put them there.
 
-    Each indicator of ``assessment_indicators`` scores +weight when the county is at least as good
+    Each indicator of ``S01.indicators`` scores +weight when the county is at least as good
     as the region and −weight when worse; a missing figure scores nothing. Counties whose total is
-    below ``interview_score_threshold`` are listed (约谈提醒).
+    below ``S01.interview_score_threshold`` are listed (约谈提醒).
     """
-    spec: dict[str, dict[str, Any]] = params.for_year("assessment_indicators", year)
-    threshold = float(params.for_year("interview_score_threshold", year))
+    spec: dict[str, dict[str, Any]] = params.for_year("S01.indicators", year)
+    threshold = float(params.for_year("S01.interview_score_threshold", year))
     region = figures.filter(pl.col("level") == "region")
     counties = figures.filter(pl.col("level") == "county")
     if region.height != 1 or counties.height == 0:

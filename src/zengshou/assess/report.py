@@ -120,7 +120,7 @@ def above_national(a: Assessment, area: str) -> str:
     above = compared.filter(pl.col("fell_share") >= national)
     names = "、".join(n or c for n, c in zip(above["area_name"], above["area_code"], strict=True))
     head = (
-        f"全国平均水平为{national:.1%}（参数 fell_share_national_average）。"
+        f"全国平均水平为{national:.1%}（参数 M04.fell_share_national_average）。"
         f"{compared.height}个有数据的县区中，{above.height}个县区低收入组收入“不增反降”人数占比"
         "高于（含等于）全国平均水平"
     )

@@ -10,7 +10,6 @@ years, when one was trained).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ log = logging.getLogger(__name__)
 #: Chinese names of the steps; a stage a later part registers without a name here is "其他计算".
 STEP_LABELS: dict[str, str] = {
     "read": "读取农户和部门数据",
+    "facts": "家庭和成员事实认定",
     "accounts": "收入核算",
     "alerts": "监测预警规则",
     "tiers": "五等份与分层",
@@ -80,12 +80,10 @@ def conflicting(area_code: str) -> BatchRun | None:
 
 
 def stage_names() -> list[str]:
-    """The pipeline's stages in run order, with the later parts' stages registered."""
-    from zengshou import pipeline
+    """The pipeline's stages in run order."""
+    from zengshou.pipeline import STAGES
 
-    for module in pipeline.STAGE_MODULES:
-        importlib.import_module(module)
-    return [s.name for s in pipeline.STAGES]
+    return list(STAGES)
 
 
 def planned_steps(quarter: int | None) -> list[dict[str, Any]]:
@@ -256,9 +254,10 @@ def execute(run_id: int, echo: Any = None) -> Outcome:
 
 
 def _work(run: BatchRun, steps: _Steps, outcome: Outcome) -> None:
-    from zengshou.pipeline import default_params, run_on_database
+    from zengshou.params import tree
+    from zengshou.pipeline import run_on_database
 
-    params = default_params(*run.params_files)
+    params = tree(run.params_files)
     result, figures = run_on_database(
         run.year,
         run.quarter,
@@ -308,7 +307,7 @@ def _model(run: BatchRun, steps: _Steps, figures: dict[str, Any]) -> None:
     """M02: the latest trained model scores the year; its warnings join the alerts."""
     from zengshou.model import ModelError, alerts, load, model_params, score
     from zengshou.model.alerts_store import store_alerts
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.read import population_from_database
 
     try:
         model = load()
@@ -323,7 +322,7 @@ def _model(run: BatchRun, steps: _Steps, figures: dict[str, Any]) -> None:
     except ModelError as exc:
         steps.skip("model", chinese(str(exc)))
         return
-    counts = store_alerts(warned, pop, run.year, params, run.created_by, model.version)
+    counts = store_alerts(warned, run.year, run.created_by, model.version)
     figures["model"] = {"version": model.version, "warned": warned.height, **counts}
     steps.done(f"模型 {model.version}：预警 {warned.height:,d} 户")
 
@@ -389,8 +388,8 @@ def income_periods(area_code: str | None) -> list[PeriodChoice]:
     first, with how many households have them."""
     from django.db.models import Count
 
+    from zengshou.registry.areas import code_range
     from zengshou.registry.models import Income
-    from zengshou.web.scope import code_range
 
     qs = Income.objects.all()
     if area_code:
@@ -427,7 +426,7 @@ def run_now_command(area_code: str | None = None) -> str:
 
 def runs_for(prefix: str) -> Any:
     """Runs of an area and of the areas below it (a county user sees his county's runs)."""
-    from zengshou.web.scope import code_range
+    from zengshou.registry.areas import code_range
 
     if not prefix:
         return BatchRun.objects.all()

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "assess",
     "worker",
     "backup",
+    "quality",
 )
 
 

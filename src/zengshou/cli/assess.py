@@ -53,6 +53,7 @@ def assess(
     from zengshou.assess.indicators import LABELS, Assessment
     from zengshou.assess.report import SUMMARY_KEYS, fmt
     from zengshou.cli.checks import output_file
+    from zengshou.frames import write_frame_csv
     from zengshou.registry.areas import REGION_CODE
     from zengshou.workbooks import write_frames
 
@@ -75,7 +76,7 @@ def assess(
         if out.suffix.lower() == ".xlsx":
             write_frames(out, {"季度分析": table})
         else:
-            table.write_csv(out, include_bom=True)
+            write_frame_csv(table, out)
         typer.echo(f"已写出 / written: {out}")
 
 

@@ -70,7 +70,7 @@ def _risk_model(year: int) -> str:
     """
     from zengshou.model import ModelError, alerts, model_params, save, score, train
     from zengshou.model.alerts_store import store_alerts
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.read import population_from_database
 
     params = model_params()
     pop = population_from_database(None)
@@ -82,7 +82,7 @@ def _risk_model(year: int) -> str:
         return message
     save(model)
     warned = alerts(score(model, pop, year, params).scores)
-    counts = store_alerts(warned, pop, year, params, "demo", model.version)
+    counts = store_alerts(warned, year, "demo", model.version)
     return f"模型 {model.version}：预警 {warned.height:,d} 户，新存 {counts['alerts_new']:,d}"
 
 
@@ -96,16 +96,16 @@ def _tier_history(years: range) -> str:
     from django.db import transaction
     from django.utils import timezone
 
-    from zengshou.monitor.feeds import population_from_database
-    from zengshou.monitor.store import store_tiers
     from zengshou.pipeline import MONITORING_STAGES, run_batch
+    from zengshou.registry.read import population_from_database
+    from zengshou.tiers.store import store_tiers
 
     stored = 0
     for y in years:
         pop = population_from_database(None, years=(y - 1, y))
         result = run_batch(pop, y, stages=MONITORING_STAGES)
         with transaction.atomic():
-            stored += store_tiers(result, "demo", timezone.now())
+            stored += store_tiers(result.tiers, result.accounts, y, None, "demo", timezone.now())
     return f"{len(years)} 年分层结果 {stored:,d} 条 / tier results of earlier years"
 
 

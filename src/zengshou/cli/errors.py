@@ -52,9 +52,11 @@ def _write_log(command: str, exc: BaseException) -> Path | None:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
+    log.propagate = False  # once, into this file, whether or not Django's logging is configured yet
     try:
         log.error("zengshou %s failed: %s", command, exc, exc_info=exc)
     finally:
+        log.propagate = True
         log.removeHandler(handler)
         handler.close()
     return path

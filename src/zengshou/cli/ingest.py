@@ -54,17 +54,53 @@ def import_(
         bool,
         typer.Option("--apply", help="确认写入人社数据所示的务工状况变更 / write the status changes shown"),
     ] = False,
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout",
+            help="auto（按表头识别）、interchange（交换格式）或 national（全国监测系统人员表）/ file layout",
+        ),
+    ] = "auto",
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="全国人员表的列映射：data/layouts 下的名称或网页“列映射”保存的名称（给出即按全国人员表读）"
+            "/ mapping profile",
+        ),
+    ] = None,
 ) -> None:
-    """导入交换格式数据（全部写入或全部不写）/ import a workbook or CSV folder, all or nothing."""
+    """导入交换格式数据或全国监测系统人员表（全部写入或全部不写）/ import, all or nothing."""
     from functools import partial
 
     from zengshou.cli.status_changes import confirm_status_changes
-    from zengshou.ingest import ImportRejected, load, write_error_report
+    from zengshou.ingest import ImportRejected, load, national, write_error_report
 
+    if layout not in ("auto", "interchange", "national"):
+        typer.echo(f"--layout 应为 auto、interchange 或 national，实际为“{layout}”", err=True)
+        raise typer.Exit(2)
     migrate()
+    source: Path | national.ReadResult = path
+    nat = None
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    if layout == "interchange" and profile:
+        typer.echo("--profile 只用于全国人员表，不能与 --layout interchange 一起使用", err=True)
+        raise typer.Exit(2)
+    if (
+        layout == "national"
+        or (layout == "auto" and profile)
+        or (layout == "auto" and workbook and national.looks_national(path))
+    ):
+        try:
+            source, nat = national.read(path, profile or "national")
+        except national.UnknownProfile as e:
+            typer.echo(str(e), err=True)
+            raise typer.Exit(2) from None
+        if nat is not None:
+            typer.echo(nat.note(), err=True)
     try:
         summary = load(
-            path,
+            source,
             username=user,
             show_progress=show_progress,
             confirm_changes=partial(confirm_status_changes, apply=apply, report=error_report),
@@ -77,6 +113,8 @@ def import_(
         raise typer.Exit(2) from None
     _print_problems([], summary.warnings)
     typer.echo(str(summary))
+    if nat is not None:
+        typer.echo(nat.note())
     _run_now()
 
 
@@ -98,10 +136,19 @@ def export_(
         bool, typer.Option("--template", help="写出空白导入模板（不含数据） / blank import template")
     ] = False,
     user: Annotated[str, typer.Option("--user", help="操作人 / who exports (audit)")] = "cli",
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout", help="interchange（交换格式）或 national（全国监测系统人员表，.xlsx）/ file layout"
+        ),
+    ] = "interchange",
+    year: Annotated[
+        int | None, typer.Option("--year", help="national：收入年度（默认最近的全年数据）/ income year")
+    ] = None,
 ) -> None:
-    """导出交换格式数据，或空白导入模板 / export in the interchange format (masked by default), or a blank template."""
+    """导出交换格式数据、全国人员表，或空白导入模板 / export (masked by default), or a blank template."""
     from zengshou.ingest import export
-    from zengshou.ingest.export import ExportError
+    from zengshou.ingest.export import ExportError, export_national
     from zengshou.ingest.templates import write_template
 
     try:
@@ -113,9 +160,16 @@ def export_(
         from zengshou.cli.checks import require_area
 
         require_area(area)
-        summary = export(
-            out, fmt, area, with_personal_data=with_personal_data, username=user, show_progress=True
-        )
+        if layout == "national":
+            if fmt not in (None, "xlsx"):
+                raise ExportError("全国人员表只能导出为 .xlsx 工作簿")
+            summary = export_national(out, area, year, with_personal_data=with_personal_data, username=user)
+        elif layout == "interchange":
+            summary = export(
+                out, fmt, area, with_personal_data=with_personal_data, username=user, show_progress=True
+            )
+        else:
+            raise ExportError(f"--layout 应为 interchange 或 national，实际为“{layout}”")
     except ExportError as e:
         typer.echo(f"未导出：{e}", err=True)
         raise typer.Exit(2) from None
@@ -124,7 +178,9 @@ def export_(
 
 @feed_app.command("import")
 def feed_import(
-    kind: Annotated[str, typer.Argument(help="医保、残联、民政、人社、教育、住建、应急")],
+    kind: Annotated[
+        str, typer.Argument(help="医保、残联、民政、人社、教育、住建、应急；全国系统名单：已外出务工、计划外出务工")
+    ],
     path: Annotated[Path, typer.Argument(exists=True, help="CSV 或 .xlsx 文件 / file")],
     user: Annotated[str, typer.Option("--user", help="操作人 / who imports (audit)")] = "cli",
     error_report: Annotated[
@@ -132,20 +188,20 @@ def feed_import(
         typer.Option("--error-report", help="错误与未匹配行报告(.xlsx) / errors and every unmatched row"),
     ] = None,
     apply: Annotated[
-        bool, typer.Option("--apply", help="确认写入数据所示的务工状况变更 / write the status changes shown")
+        bool, typer.Option("--apply", help="确认写入数据所示的务工状况、务工信息变更 / write the changes shown")
     ] = False,
 ) -> None:
     """导入部门数据 / import a department feed (matched by 证件号码); status changes shown first."""
     from zengshou.cli.status_changes import confirm_status_changes
     from zengshou.ingest import ImportRejected, write_error_report
-    from zengshou.ingest.feeds import FEED_KINDS, import_feed, preview_feed
+    from zengshou.ingest.feeds import ALL_KINDS, import_feed, preview_feed
 
     migrate()
     try:
-        confirm_status_changes(preview_feed(kind, path).status_changes, apply=apply, report=error_report)
+        confirm_status_changes(preview_feed(kind, path).changes, apply=apply, report=error_report, kind=kind)
         summary = import_feed(kind, path, username=user, report=error_report)
     except ValueError as e:
-        typer.echo(f"{e}（可选：{'、'.join(FEED_KINDS)}）", err=True)
+        typer.echo(f"{e}（可选：{'、'.join(ALL_KINDS)}）", err=True)
         raise typer.Exit(2) from None
     except ImportRejected as e:
         _print_problems(e.errors, e.warnings)

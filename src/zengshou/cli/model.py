@@ -33,7 +33,7 @@ def _population(area: str | None) -> Any:
 
     migrate()
     from zengshou.cli.checks import require_area
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.registry.read import population_from_database
 
     require_area(area)
     pop = population_from_database(area)
@@ -147,12 +147,14 @@ def score_cmd(
             pl.col("level").alias("级别"),
             pl.col("reasons").list.join("；").alias("主要原因"),
         )
-        out.write_bytes(b"\xef\xbb\xbf" + table.write_csv().encode("utf-8"))
+        from zengshou.frames import write_frame_csv
+
+        write_frame_csv(table, out)
         typer.echo(f"评分表已写入 / written → {out}")
     if store:
         from zengshou.model.alerts_store import store_alerts
 
-        counts = store_alerts(warned, pop, year, ps, user, model.version)
+        counts = store_alerts(warned, year, user, model.version)
         typer.echo(
             f"已保存预警 / stored: 新 {counts['alerts_new']:,d}，更新 {counts['alerts_refreshed']:,d}，"
             f"本年已处理 {counts['alerts_already_decided']:,d}"
@@ -190,16 +192,11 @@ def backtest_cmd(
         pop = _population(area)
         source = "database"
     else:
-        import importlib
+        from zengshou.synth import generate
 
-        try:
-            synth = importlib.import_module("zengshou.synth")
-        except ImportError:
-            typer.echo("模拟数据模块 zengshou.synth 尚未安装 / the generator is not available", err=True)
-            raise typer.Exit(2) from None
-        region = synth.generate(households, parse_years(years), seed, show_progress=False)
+        region = generate(households, parse_years(years), seed, show_progress=False)
         pop, shocks = region.population, region.shocks
-        if not pop.feeds and getattr(region, "feeds", None):
+        if not pop.feeds and region.feeds:
             pop.feeds = dict(region.feeds)
         source = f"synthetic:{households}:{seed}"
     t_data = time.perf_counter() - t0

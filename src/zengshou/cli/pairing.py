@@ -32,26 +32,39 @@ def pair(
     require_income(year, None, area)
     if out is not None:
         output_file(out, (".xlsx", ".csv"))
-    from zengshou.monitor.feeds import population_from_database
+    from zengshou.frames import write_frame_csv
     from zengshou.pairing import max_households, pair_population
+    from zengshou.pairing.solver import city_of
+    from zengshou.pairing.store import PairingConflict
     from zengshou.pairing.store import confirm as confirm_result
-    from zengshou.pipeline import MONITORING_STAGES, default_params, run_batch
+    from zengshou.params import tree
+    from zengshou.pipeline import MONITORING_STAGES, run_batch
+    from zengshou.registry.areas import level_of
+    from zengshou.registry.read import population_from_database
     from zengshou.workbooks import write_frames
 
-    pop = population_from_database(area, years=(year - 1, year))
+    # the city's population: its senior cadres serve falling households of every county of it
+    city = city_of(area[:6]) if area and level_of(area) in ("county", "township", "village") else area
+    pop = population_from_database(city, years=(year - 1, year))
     if pop.households.height == 0:
         typer.echo("数据库中没有农户数据（请先导入） / no households in the database", err=True)
         raise typer.Exit(2)
-    params = default_params()
+    params = tree()
     # the solver needs accounts and tiers; the pipeline's own pairing stage would solve it twice
     batch = run_batch(pop, year, params=params, stages=MONITORING_STAGES)
     cap = max_households(params, year)
-    result = pair_population(pop, batch.accounts, batch.tiers, cap)
+    result = pair_population(pop, batch.accounts, batch.tiers, cap, area=area)
     s = result.stats
     typer.echo(
         f"{year}年结对方案：范围内 {s['households']:,d} 户，结对 {s['paired']:,d} 户"
-        f"（保留 {s['kept']:,d}，新结对或调整 {s['changed']:,d}），未结对 {s['unpaired']:,d} 户"
+        f"（保留 {s['kept']:,d}，新结对或调整 {s['changed']:,d}），未结对 {s['unpaired']:,d} 户；"
+        f"收入不增反降户临时帮扶 {s['interim']:,d} 户"
     )
+    for r in result.cities.filter(pl.col("missing_senior") > 0).iter_rows(named=True):
+        typer.echo(
+            f"  {r['city_code']} 缺县处级以上干部 {r['missing_senior']} 名：收入不增反降户 {r['falling']} 户，"
+            f"由县处级以上干部结对 {r['senior_paired']} 户，临时帮扶 {r['interim']} 户，未结对 {r['unpaired_falling']} 户"
+        )
     loads = result.loads.filter(pl.col("households") > 0)
     if loads.height:
         typer.echo(
@@ -72,16 +85,21 @@ def pair(
             pl.col("previous_cadre_id").alias("原干部编号"),
             pl.col("cadre_id").alias("干部编号"),
             pl.col("rank").alias("干部职级"),
+            pl.when(pl.col("interim")).then(pl.lit("是")).otherwise(pl.lit("")).alias("临时帮扶"),
             pl.col("change").alias("变更"),
             pl.col("reason").alias("依据"),
         )
         if out.suffix.lower() == ".xlsx":
             write_frames(out, {"结对方案": table})
         else:
-            table.write_csv(out, include_bom=True)
+            write_frame_csv(table, out)
         typer.echo(f"方案已写出 / written: {out}")
     if confirm:
-        counts = confirm_result(result, user)
+        try:
+            counts = confirm_result(result, user)
+        except PairingConflict as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"已确认：新建结对 {counts['created']:,d}，结束原结对 {counts['ended']:,d}（已记入审计）")
     else:
         typer.echo("（仅为方案；加 --confirm 写入数据库） / proposal only; add --confirm to write")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zengshou.cli import app
+
+if TYPE_CHECKING:
+    from zengshou.tiers import CutPoints
 
 _PARAMS_HELP = (
     "参数文件（可多个，覆盖内置参数，如各年监测范围） / parameter file(s) layered over the shipped ones"
@@ -29,7 +32,26 @@ def _summary(result: object) -> None:
         f"预警 {result.alerts.height:,d} 条：" + "，".join(f"{c} {n:,d}" for c, n in codes.iter_rows())
     )
     typer.echo("用时 / seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
+    _cut_points(result)
     _groups(result)
+
+
+def _cut_points(result: object) -> None:
+    """C01: which cut points placed the households; a file ranked on its own is said to be so."""
+    from zengshou.pipeline import BatchResult
+
+    assert isinstance(result, BatchResult)
+    cuts = result.cut_points
+    if cuts is None:
+        return
+    if cuts.source == "自行":
+        typer.echo(
+            f"五等份：没有全区分界点，按本文件 {cuts.households or 0:,d} 户自行分组（分界点 {cuts.text()}），"
+            "不是全区的分组；可用 --cut-points 给出全区分界点"
+        )
+        return
+    ranked = f"，全区 {cuts.households:,d} 户排序" if cuts.households else ""
+    typer.echo(f"五等份分界点（{cuts.label}{ranked}）：{cuts.text()}")
 
 
 def _groups(result: object) -> None:
@@ -67,15 +89,34 @@ def run_file(
         int | None, typer.Option("--quarter", min=1, max=4, help="季度（累计） / cumulative quarter 1–4")
     ] = None,
     params: Annotated[list[Path] | None, typer.Option("--params", exists=True, help=_PARAMS_HELP)] = None,
+    cut_points: Annotated[
+        str | None,
+        typer.Option(
+            "--cut-points",
+            help="全区五等份分界点（4个，由低到高，如 6000,11000,16000,24000）；不给时用数据库保存的全区分界点，"
+            "都没有则按本文件自行分组 / the region's four C01 cut points",
+        ),
+    ] = None,
 ) -> None:
-    """对交换格式文件运行收入核算、分层和预警，写出结果表 / run the pipeline on a file, write result tables."""
-    from zengshou.pipeline import default_params, run_batch, write_files
+    """对交换格式文件运行收入核算、分层和预警，写出结果表 / run the pipeline on a file, write result tables.
 
-    try:
-        from zengshou.ingest import read
-    except ImportError:  # the importer is another part; say so rather than fail obscurely
-        typer.echo("导入模块 zengshou.ingest 尚未安装 / the importer is not available", err=True)
-        raise typer.Exit(2) from None
+    C01 places the file's households with the region's cut points: official ones of the parameters,
+    else ``--cut-points``, else those stored by ``zengshou pipeline`` for the period; without any, the
+    file is ranked on its own and the output says so.
+    """
+    from zengshou.ingest import read
+    from zengshou.params import ParameterError, tree
+    from zengshou.pipeline import run_batch, write_files
+    from zengshou.tiers import CutPoints
+
+    given = None
+    if cut_points is not None:
+        try:
+            given = CutPoints.given(cut_points)
+        except ParameterError as exc:
+            typer.echo(f"错误：--cut-points {exc}", err=True)
+            raise typer.Exit(2) from None
+
     t0 = time.perf_counter()
     read_result = read(input)
     for w in getattr(read_result, "warnings", [])[:20]:
@@ -92,8 +133,12 @@ def run_file(
 
     require_population_year(read_result.population, year, quarter)
     output_folder(out)
+    if given is None:
+        given = _stored_cut_points(year, quarter)
     try:
-        result = run_batch(read_result.population, year, quarter, default_params(*map(str, params or [])))
+        result = run_batch(
+            read_result.population, year, quarter, tree(map(str, params or [])), cut_points=given
+        )
     except ValueError as exc:  # a parameter missing for the year, a malformed user parameter file
         typer.echo(f"未运行 / not run: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -102,6 +147,27 @@ def run_file(
     typer.echo(
         f"结果已写入 / written: {', '.join(p.name for p in paths)} → {out}  （共 {time.perf_counter() - t0:.1f} 秒）"
     )
+
+
+def _stored_cut_points(year: int, quarter: int | None) -> CutPoints | None:
+    """The region's cut points ``zengshou pipeline`` stored for the period, when a database exists;
+    a file run needs no database, so one that is absent, not migrated or unreachable gives none."""
+    import os
+
+    from zengshou.config import database_settings
+
+    settings = database_settings()
+    if not os.environ.get("DATABASE_URL", "").strip() and not Path(settings["NAME"]).exists():
+        return None
+    from zengshou import setup_django
+
+    try:
+        setup_django()
+        from zengshou.tiers.store import stored_cut_points
+
+        return stored_cut_points(year, quarter)
+    except Exception:  # no database to read: the file is ranked on its own, as the output says
+        return None
 
 
 @app.command("pipeline")

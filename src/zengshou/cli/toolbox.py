@@ -47,7 +47,7 @@ def _load(input: Path | None, year: int, area: str | None = None) -> tuple[Any, 
         pop = result.population
         require_population_year(pop, year)
     else:
-        from zengshou.monitor.feeds import population_from_database
+        from zengshou.registry.read import population_from_database
 
         require_income(year, None, area)
         pop = population_from_database(area, years=(year - 1, year))
@@ -73,8 +73,8 @@ def _load_household(household_id: str, year: int) -> tuple[Any, Any, Any]:
 
     migrate()
     from zengshou.cli.checks import require_income
-    from zengshou.monitor.feeds import population_from_database
     from zengshou.registry.models import Household
+    from zengshou.registry.read import population_from_database
     from zengshou.toolbox.county import effective_toolboxes
 
     village = Household.objects.filter(household_id=household_id).values_list("village_id", flat=True).first()
@@ -136,6 +136,9 @@ def explain(
         if only_applicable and not e.applies:
             continue
         typer.secho(("✔ " if e.applies else "✘ ") + e.text, fg=typer.colors.GREEN if e.applies else None)
+        if e.applies and e.quote:
+            for line in e.quote.splitlines():
+                typer.echo(f"    原文 {line}")
 
 
 def _parse_sets(sets: list[str]) -> dict[str, str]:
@@ -193,9 +196,11 @@ def whatif(
         typer.echo(f"说明：{note}")
     typer.echo(f"全体 {pop.households.height:,d} 户，测算用时 {result.seconds:.2f} 秒")
     if out:
+        from zengshou.frames import write_frame_csv
+
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in (("各措施变化", result.by_measure), ("各县费用变化", result.by_county)):
-            (out / f"{name}.csv").write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8"))
+            write_frame_csv(frame, out / f"{name}.csv")
         typer.echo(f"已写入 / written → {out}")
 
 
@@ -284,7 +289,8 @@ def plan_show(
     from zengshou.cli.core import migrate
 
     migrate()
-    from zengshou.registry.idnumber import mask
+    from zengshou.registry.models import Member
+    from zengshou.toolbox.engine import member_label
     from zengshou.toolbox.models import Plan
     from zengshou.toolbox.plans import STATUS_LABELS
 
@@ -294,8 +300,12 @@ def plan_show(
     assert plan is not None
     typer.echo(f"户编号 {household_id}，{year} 年帮扶计划：")
     total = 0.0
+    names = {
+        m.id_number: member_label(m.relation, m.id_number, year)
+        for m in Member.objects.filter(household_id=household_id)
+    }
     for item in plan.items.order_by("code", "id_number"):
-        who = f"（{mask(item.id_number)}）" if item.id_number else ""
+        who = f"（{names.get(item.id_number, '成员')}）" if item.id_number else ""
         amount = f"{item.amount:,.0f} 元" if item.amount is not None else "—"
         stale = "（规则已不再适用）" if not item.applies else ""
         date = f" {item.status_date}" if item.status_date else ""

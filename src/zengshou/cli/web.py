@@ -51,7 +51,12 @@ def add(
     except (AccountError, ValueError) as e:
         typer.secho(f"错误 / error: {e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
-    typer.echo(f"已创建用户 {name}，角色 {role}，区域 {area}")
+    from zengshou.web.models import UserProfile
+
+    profile = UserProfile.objects.select_related("area").get(user__username=name)
+    typer.echo(
+        f"已创建用户 {name}，角色 {profile.get_role_display()}，区域 {profile.area.name}（{profile.area_id}）"
+    )
     if not password:
         typer.echo(f"初始密码（只显示一次）: {pw}")
 
@@ -157,6 +162,7 @@ def run_server(
     """Serve the web app until stopped, with the background worker beside it."""
     names = allowed_hosts(host, hosts)
     os.environ["ZENGSHOU_ALLOWED_HOSTS"] = ",".join(names)  # before Django reads its settings
+    os.environ["ZENGSHOU_LOG_CONSOLE"] = "1"
     _check_port(host, port)
     from zengshou.cli.core import migrate
 
@@ -205,6 +211,7 @@ def run_server(
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": 4,
+                "limit_request_line": 8190,  # gunicorn's ceiling: longer lines get its own English 414
                 "timeout": 300,  # a 50,000-household export or a PDF report may take minutes
                 "graceful_timeout": 20,
                 "accesslog": str(logs / "access.log"),

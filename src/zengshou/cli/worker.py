@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ def worker(
     ] = False,
 ) -> None:
     """后台任务进程：运行网页上启动的批处理（zengshou serve 会自动启动） / run queued batches."""
+    os.environ["ZENGSHOU_LOG_CONSOLE"] = "1"
     from zengshou.cli.core import migrate
 
     migrate()

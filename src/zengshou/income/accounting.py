@@ -1,7 +1,7 @@
 """M01/M04: household net income, per-capita net income and its components, year on year.
 
 Definitions of the interchange spec: household net income = wage + operating_gross − operating_cost
-+ property + transfer; per-capita net income (人均纯收入) = net income ÷ household size. Size is the
++ property + transfer + claims (理赔收入, income beside the transfers); per-capita net income (人均纯收入) = net income ÷ household size. Size is the
 number of members registered now (the registry keeps no member history, so the same size divides the
 previous year's income too, and a per-capita fall is a household fall). Rigid spending (合规自付医疗费用,
 教育支出) is reported beside the income, never deducted. Amounts are rounded half-up to the fen.
@@ -37,7 +37,7 @@ ACCOUNT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "prev_operating_net_pc": pl.Float64,
 }
 
-_AMOUNTS = ("wage", "operating_gross", "operating_cost", "property", "transfer", "consumption")
+_AMOUNTS = ("wage", "operating_gross", "operating_cost", "property", "transfer", "claims", "consumption")
 
 
 def fen(expr: pl.Expr) -> pl.Expr:
@@ -47,6 +47,8 @@ def fen(expr: pl.Expr) -> pl.Expr:
 
 def _period(income: pl.DataFrame, year: int, quarter: int | None) -> pl.LazyFrame:
     lf = income.lazy().filter(pl.col("year") == year)
+    if "claims" not in income.columns:
+        lf = lf.with_columns(pl.lit(0.0).alias("claims"))
     lf = lf.filter(pl.col("quarter").is_null() if quarter is None else pl.col("quarter") == quarter)
     # One row per household and period is a database constraint; a file may still repeat one.
     return lf.group_by("household_id").agg(
@@ -76,6 +78,7 @@ def account(pop: Population, year: int, quarter: int | None = None) -> pl.DataFr
             - pl.col("operating_cost")
             + pl.col("property")
             + pl.col("transfer")
+            + pl.col("claims")
         ).alias("prev_net_income"),
         pl.col("wage").alias("prev_wage"),
         (pl.col("operating_gross") - pl.col("operating_cost")).alias("prev_operating_net"),
@@ -93,9 +96,13 @@ def account(pop: Population, year: int, quarter: int | None = None) -> pl.DataFr
             (pl.col("operating_gross") - pl.col("operating_cost")).alias("operating_net"),
         )
         .with_columns(
-            (pl.col("wage") + pl.col("operating_net") + pl.col("property") + pl.col("transfer")).alias(
-                "net_income"
-            )
+            (
+                pl.col("wage")
+                + pl.col("operating_net")
+                + pl.col("property")
+                + pl.col("transfer")
+                + pl.col("claims")
+            ).alias("net_income")
         )
         .with_columns(
             fen(pl.col("net_income")),
@@ -131,7 +138,7 @@ def by_area(accounts: pl.DataFrame, level: str = "county") -> pl.DataFrame:
     area's total over its persons, to the fen), fell_persons and fell_share (M04, persons of households
     whose income fell among persons with a previous-year figure).
     """
-    from zengshou.monitor.groups import area_expr
+    from zengshou.registry.areas import area_expr
 
     parts = (
         "per_capita_income",

@@ -1,4 +1,4 @@
-"""Import and export in the interchange format (issue 3): read and check, load all-or-nothing, export.
+"""Import and export in the interchange format: read and check, load all-or-nothing, export.
 
 ``read`` needs no database (the file alone is the universe); ``validate`` adds the checks against the
 registry and writes nothing; ``load`` validates, then writes in one transaction; ``export`` writes the

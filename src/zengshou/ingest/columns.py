@@ -8,9 +8,11 @@ row and header. No Python loop runs over rows except to format the problems foun
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -21,8 +23,21 @@ from zengshou.ingest.problems import Problem
 from zengshou.registry.areas import counties
 
 ROW = "_row"
+#: A formula cell whose result the workbook never saved: (Chinese, English) message.
+UNSAVED_FORMULA = (
+    "该单元格是公式，但工作簿中没有保存计算结果（程序生成的文件常见）：请在Excel中打开该文件，"
+    "确认数值显示正确后保存，再重新导入",
+    "the cell holds a formula whose result was never saved in the workbook (typical of "
+    "generated files): open the file in Excel, check the values and save it, then import again",
+)
 #: Prefix of a boolean column beside a workbook column: the cell was stored as a number, not text.
 NUMERIC = "__numeric__"
+#: Prefix of a boolean column beside a workbook column: the cell is a formula with no saved result.
+FORMULA = "__formula__"
+#: Marker columns that travel beside the table's columns from the reader to the checks.
+MARKERS = (NUMERIC, FORMULA)
+#: A cell value longer than this is shortened in a problem (a 10 MB 姓名 is not printed back).
+SHOWN_CHARS = 40
 
 TRUE_WORDS = ("是", "Y", "YES", "1", "1.0", "TRUE", "T", "√", "有", "对")
 FALSE_WORDS = ("否", "N", "NO", "0", "0.0", "FALSE", "F", "×", "无", "不是")
@@ -47,6 +62,94 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _ID_CHECK = "10X98765432"
 MAX_LISTED_PER_CHECK = 100_000
+
+
+#: Where each table is stored (registry model) and the model field of a key whose name differs;
+#: ``None``: the column is not stored as one field (现帮扶户编号 becomes pairings).
+_STORED_IN: dict[str, tuple[str, dict[str, str | None]]] = {
+    "households": ("Household", {"village_code": "village"}),
+    "members": ("Member", {}),
+    "income": ("Income", {}),
+    "villages": ("Area", {"village_code": "code", "village_name": "name", "township_name": "name"}),
+    "cadres": ("Cadre", {"county_code": "county", "current_households": None}),
+    "medical": ("MedicalRecord", {}),
+    "disability": ("DisabilityRecord", {}),
+    "civil": ("CivilAssistanceRecord", {}),
+    "employment": ("EmploymentRecord", {}),
+    "education": ("EducationRecord", {}),
+    "housing": ("HousingRecord", {"household_id": "household_ref"}),
+    "disaster": ("DisasterRecord", {}),
+    "migrant_out": ("MigrantWorkRecord", {}),
+    "migrant_planned": ("MigrantWorkRecord", {}),
+    "monitoring": (
+        "monitor.MonitoringObject",
+        {
+            "household_id": "household",
+            "identified_month": "included_on",
+            "eliminated_month": "risk_eliminated_on",
+            "risk_eliminated": None,
+        },
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database column of an interchange column holds: the bound every cell must keep."""
+
+    max_length: int | None = None
+    #: Largest magnitude a number may have (DecimalField digits, or the integer column's range).
+    max_abs: float | None = None
+    decimal_places: int | None = None
+
+
+@functools.cache
+def stored_bounds(table_key: str) -> dict[str, Stored]:
+    """Column key → the bound of its database field, read from the registry models.
+
+    The models are the one statement of column sizes (``max_length``, ``max_digits``); a file's
+    cells are held to them here so a value the database cannot keep is an error naming its cell,
+    never a failed write or a number no later step can read. Integer fields use Django's portable
+    range (the 32-bit one of PostgreSQL), so SQLite keeps exactly what PostgreSQL would.
+    """
+    from zengshou import setup_django
+
+    setup_django()
+    from django.apps import apps
+    from django.db.backends.base.operations import BaseDatabaseOperations
+    from django.db.models import CharField, DecimalField, Field
+
+    model_name, renamed = _STORED_IN[table_key]
+    app, _, name_only = model_name.rpartition(".")
+    model = apps.get_model(app or "registry", name_only)
+    table = next(t for t in (*ix.TABLES, *ix.FEEDS, *ix.MIGRANT_FEEDS, ix.MONITORING) if t.key == table_key)
+    out: dict[str, Stored] = {}
+    for c in table.columns:
+        name = renamed.get(c.key, c.key)
+        if name is None:
+            continue
+        field: Any = model._meta.get_field(name)
+        if field.is_relation:
+            field = field.target_field
+        assert isinstance(field, Field)
+        if isinstance(field, CharField):
+            out[c.key] = Stored(max_length=field.max_length)
+        elif isinstance(field, DecimalField):
+            digits, places = field.max_digits or 0, field.decimal_places or 0
+            out[c.key] = Stored(max_abs=10.0 ** (digits - places) - 10.0**-places, decimal_places=places)
+        elif field.get_internal_type() in BaseDatabaseOperations.integer_field_ranges:
+            low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+            out[c.key] = Stored(max_abs=float(min(-low, high)))
+    return out
+
+
+def shown(expr: pl.Expr) -> pl.Expr:
+    """A cell value as a problem shows it: at most :data:`SHOWN_CHARS` characters."""
+    return (
+        pl.when(expr.str.len_chars() > SHOWN_CHARS)
+        .then(pl.concat_str([expr.str.slice(0, SHOWN_CHARS), pl.lit("…")]))
+        .otherwise(expr)
+    )
 
 
 def known_counties() -> list[str]:
@@ -249,6 +352,7 @@ def check_table(raw: pl.DataFrame, table: ix.Table, checker: Checker, wide: bool
         [_clean(pl.col(c.key), wide and _has_wide(raw, c.key)).alias(c.key) for c in present]
     )
     county_codes = known_counties()
+    bounds = stored_bounds(table.key)
     deferred = _Deferred(checker)
     typed: list[pl.Expr] = []
     for c in table.columns:
@@ -256,9 +360,18 @@ def check_table(raw: pl.DataFrame, table: ix.Table, checker: Checker, wide: bool
             typed.append(pl.lit(None, dtype=polars_type(c)).alias(c.key))
             continue
         col = pl.col(c.key)
+        formula = pl.col(FORMULA + c.key).fill_null(False) if FORMULA + c.key in frame.columns else None
+        if formula is not None:
+            deferred.flag(
+                frame,
+                formula,
+                c,
+                *UNSAVED_FORMULA,
+            )
         if c.required:
-            deferred.flag(frame, col.is_null(), c, "必填项为空", "required cell is empty")
-        typed.append(_check_column(frame, c, deferred, county_codes).alias(c.key))
+            empty = col.is_null() if formula is None else col.is_null() & ~formula
+            deferred.flag(frame, empty, c, "必填项为空", "required cell is empty")
+        typed.append(_check_column(frame, c, deferred, county_codes, bounds.get(c.key)).alias(c.key))
     return deferred.run(frame, typed)
 
 
@@ -279,15 +392,36 @@ def _number_text(frame: pl.DataFrame, key: str) -> pl.Expr:
     return col
 
 
-def _check_column(frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes: list[str]) -> pl.Expr:
+def _number(value: float) -> str:
+    """A bound as a message shows it: thousands separated, decimals only when it has them."""
+    return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+
+
+def _check_column(
+    frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes: list[str], stored: Stored | None
+) -> pl.Expr:
     """The typed value of column ``c`` (null where bad); each check is registered on ``ch``.
 
     Intermediate values are helper columns (``ch.helper``) so no expression is nested in itself.
+    ``stored`` is the bound of the database field the column is written to.
     """
     col = pl.col(c.key)
     t = c.type
     if t == "text" or t == "list":
-        return col
+        if stored is None or stored.max_length is None:
+            return col
+        n = stored.max_length
+        long = ch.helper(c.key, "long", col.str.len_chars() > n)
+        ch.helper(c.key, "shown", shown(col))
+        ch.flag(
+            frame,
+            long,
+            c,
+            f"内容过长：最多{n}个字符，请删减后重新导入",
+            f"too long: at most {n} characters; shorten it and import again",
+            value_col=f"__{c.key}__shown",
+        )
+        return pl.when(~long).then(col)
     if t in ("code12", "code6"):
         n = 12 if t == "code12" else 6
         ok = ch.helper(c.key, "ok", col.str.contains(rf"^\d{{{n}}}$"))
@@ -365,9 +499,17 @@ def _check_column(frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes
         text = _number_text(frame, c.key)
         if t == "quarter":
             text = text.str.replace(r"^(第|Q|q)", "").str.replace(r"(季度|季)$", "")
-        num = ch.helper(c.key, "num", text.cast(pl.Float64, strict=False))
+        parsed = ch.helper(c.key, "parsed", text.cast(pl.Float64, strict=False))
+        ch.flag(frame, col.is_not_null() & parsed.is_null(), c, "应为数字", "must be a number")
+        ch.flag(
+            frame,
+            parsed.is_not_null() & ~parsed.is_finite(),
+            c,
+            "不是有效数字（NaN或无穷大）：请填写具体数值，没有的填0或留空",
+            "not a number one can store (NaN or infinity): give the figure, or 0, or leave it empty",
+        )
+        num = ch.helper(c.key, "num", pl.when(parsed.is_finite()).then(parsed))
         valid = num.is_not_null()
-        ch.flag(frame, col.is_not_null() & num.is_null(), c, "应为数字", "must be a number")
         if t in ("int", "year", "quarter"):
             whole = num == num.round(0)
             ch.flag(frame, num.is_not_null() & ~whole, c, "应为整数", "must be a whole number")
@@ -377,6 +519,23 @@ def _check_column(frame: pl.DataFrame, c: ix.Column, ch: _Deferred, county_codes
             lo, hi = 1949, 2100
         if t == "quarter":
             lo, hi = 1, 4
+        if stored is not None and stored.max_abs is not None:
+            # The database bound, on the value as it will be stored (rounded to its decimals).
+            limit, places = stored.max_abs, stored.decimal_places or 0
+            beyond = num.round(places).abs() > limit + 0.25 * 10.0**-places
+            if hi is not None:
+                beyond = beyond & (num <= hi)
+            if lo is not None:
+                beyond = beyond & (num >= lo)
+            ch.flag(
+                frame,
+                beyond,
+                c,
+                f"数值超出系统可保存的范围（绝对值应不大于{_number(limit)}）：请核实是否多填了位数或写错了单位",
+                f"beyond what the system can store (at most {_number(limit)} in magnitude): check for "
+                "extra digits or a wrong unit",
+            )
+            valid = valid & ~beyond
         if lo is not None:
             ch.flag(
                 frame,

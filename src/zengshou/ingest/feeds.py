@@ -5,11 +5,11 @@ by 行政区划代码). Unmatched rows are kept with a null link, counted and ev
 to the report workbook when asked). Facts the registry holds are updated from the feed (残联 →
 disability grade, 民政 → 低保/特困, 人社 → 未务工, 教育 → 辍学, stage or graduation year, 住建 →
 housing safety), each change audited with the feed as its source, so the monitoring rules (M07,
-``zengshou.monitor.feeds``) see the same data.
+``zengshou.registry.read``) see the same data.
 
 人社 and 务工状况: a feed often covers only the workers a department registered, so it changes a
 member's 务工状况 only where it says so — a job end row (or an open 失业 registration,
-``zengshou.monitor.employment``) and no job held today; members it does not mention are never
+``zengshou.rules.employment``) and no job held today; members it does not mention are never
 touched. :func:`preview_feed` lists those changes without writing (the CLI asks for ``--apply``, the
 web upload shows them before the confirm button); when the member sheet of the same import gives a
 member's 务工状况, the sheet wins over the feed.
@@ -29,16 +29,22 @@ from typing import Any
 import polars as pl
 
 from zengshou import interchange as ix
-from zengshou.ingest import bulk
+from zengshou.ingest import migrant_work
 from zengshou.ingest.columns import ROW, Checker, check_table
+from zengshou.ingest.migrant_work import FactChange
 from zengshou.ingest.problems import ImportRejected, Problem, write_error_report
 from zengshou.ingest.reader import WORKBOOK_SUFFIXES, Unreadable, _sheets, prepare, raw_csv, unreadable
-from zengshou.monitor.employment import holds_job, is_unemployment_registration, lost_on
+from zengshou.registry import bulk
 from zengshou.registry.idnumber import mask
+from zengshou.rules.employment import holds_job, is_unemployment_registration, lost_on
+from zengshou.rules.facts import ORGANISED_CHANNELS
 
 NOT_WORKING = "未务工"
 
 FEED_KINDS: tuple[str, ...] = ("医保", "残联", "民政", "人社", "教育", "住建", "应急")
+#: The national system's monthly migrant-work lists, imported as feeds (one file per list and month).
+MIGRANT_KINDS: tuple[str, ...] = tuple(t.name for t in ix.MIGRANT_FEEDS)
+ALL_KINDS: tuple[str, ...] = FEED_KINDS + MIGRANT_KINDS
 
 #: Feed kind → (record table, columns written besides batch and links).
 _RECORD_TABLES: dict[str, str] = {
@@ -49,8 +55,13 @@ _RECORD_TABLES: dict[str, str] = {
     "education": "registry_educationrecord",
     "housing": "registry_housingrecord",
     "disaster": "registry_disasterrecord",
+    "migrant_out": "registry_migrantworkrecord",
+    "migrant_planned": "registry_migrantworkrecord",
 }
 _BLANK_TEXT = {"category", "employer", "stage"}
+#: The columns of a migrant-work record (both lists share the table); text stored blank, not null.
+_MIGRANT_COLUMNS = tuple(dict.fromkeys(c.key for t in ix.MIGRANT_FEEDS for c in t.columns))
+_MIGRANT_TEXT = {"id_number", "work", "work_place", "job_channel", "employer", "wish", "needs"}
 _ZERO_AMOUNTS = {"total_cost", "basic_reimbursed", "critical_reimbursed", "assistance", "self_paid"}
 #: Unmatched rows printed in the summary; all of them go to the report workbook.
 UNMATCHED_PRINTED = 20
@@ -59,7 +70,7 @@ UNMATCHED_PRINTED = 20
 def feed_table(kind: str) -> ix.Table:
     spec = ix.FEEDS_BY_NAME.get(kind.strip())
     if spec is None:
-        raise ValueError(f"未知的部门数据类型 {kind!r}，应为 {'、'.join(FEED_KINDS)} / unknown feed kind")
+        raise ValueError(f"未知的部门数据类型 {kind!r}，应为 {'、'.join(ALL_KINDS)} / unknown feed kind")
     return spec
 
 
@@ -72,6 +83,9 @@ class FeedRead:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
+    #: The month a migrant-work list reports (its first day), and where it was read.
+    month: dt.date | None = None
+    month_from: str = ""
 
     @property
     def rows(self) -> int:
@@ -123,6 +137,12 @@ class FeedSummary:
     report: Path | None = None
     #: 务工状况 changed by a 人社 feed, one per member (also in the report's sheet 警告).
     status_changes: list[StatusChange] = field(default_factory=list)
+    #: Member facts a 已外出务工 list changed, one per member and fact (also in the report's sheet 警告).
+    fact_changes: list[FactChange] = field(default_factory=list)
+    #: The month of a migrant-work list.
+    month: dt.date | None = None
+    #: Members on a 已外出务工 list left alone because a later month's list was imported for them.
+    later_kept: int = 0
     #: Members whose 务工状况 the member sheet of the same import gave: left as the sheet says.
     work_kept: int = 0
     #: Other registry facts the tables of the same import gave, left as they say, e.g. {"member.dibao": 2}.
@@ -135,10 +155,20 @@ class FeedSummary:
         if self.duplicate:
             return f"部门数据 {self.kind}：文件 {self.source} 已导入过，未重复写入 / already imported, nothing written"
         facts = "，".join(f"{k} {v}" for k, v in self.facts.items()) or "无"
+        month = f"，{self.month:%Y年%m月}名单" if self.month else ""
         lines = [
-            f"部门数据 {self.kind}（{self.source}）：读取 {self.rows:,} 行，匹配 {self.matched:,}，未匹配 {self.unmatched:,}",
+            f"部门数据 {self.kind}（{self.source}{month}）：读取 {self.rows:,} 行，匹配 {self.matched:,}，"
+            f"未匹配 {self.unmatched:,}",
             f"  更新登记信息 / registry facts changed：{facts}",
         ]
+        if self.fact_changes:
+            people = len({c.id_number for c in self.fact_changes})
+            lines.append(f"  已按名单更新 {people:,} 人的 {len(self.fact_changes):,} 项务工信息：")
+            lines.extend(f"    {c}" for c in self.fact_changes[:UNMATCHED_PRINTED])
+            if len(self.fact_changes) > UNMATCHED_PRINTED:
+                lines.append(f"    …… 另有 {len(self.fact_changes) - UNMATCHED_PRINTED:,} 项")
+        if self.later_kept:
+            lines.append(f"  {self.later_kept:,} 人已导入过更晚月份的名单，其务工信息未按本名单更改")
         if self.status_changes:
             lines.append(f"  已更新 {len(self.status_changes):,} 人的务工状况（人社数据显示就业已终止）：")
             lines.extend(f"    {c}" for c in self.status_changes[:UNMATCHED_PRINTED])
@@ -180,9 +210,11 @@ def read_feed(kind: str, path: Path) -> FeedRead:
                 else "this is a folder, not a file: give a CSV or .xlsx file",
             )
         data = path.read_bytes()
+        sheet = None
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             sheets = _sheets(path)
-            raw = sheets[spec.name] if spec.name in sheets else next(iter(sheets.values()), pl.DataFrame())
+            sheet = spec.name if spec.name in sheets else next(iter(sheets), None)
+            raw = sheets[sheet] if sheet is not None else pl.DataFrame()
         else:
             raw, _ = raw_csv(path)
     except Unreadable as e:
@@ -192,6 +224,12 @@ def read_feed(kind: str, path: Path) -> FeedRead:
             path, f"无法读取文件：{e.strerror}", f"cannot read the file: {e.strerror}"
         ).problem
         return FeedRead(spec.name, pl.DataFrame(), [problem])
+    checksum = hashlib.sha256(data).hexdigest()
+    if spec.key in ix.MIGRANT_BY_NAME:
+        listed = migrant_work.read_list(spec, raw, path, sheet)
+        return FeedRead(
+            spec.name, listed.frame, listed.errors, listed.warnings, checksum, listed.month, listed.month_from
+        )
     checker = Checker(spec.name)
     prepared = prepare(raw, spec, checker)
     frame = check_table(prepared, spec, checker)
@@ -204,13 +242,13 @@ def read_feed(kind: str, path: Path) -> FeedRead:
             "give 户编号 or 证件号码",
         )
     errors = sorted(checker.errors, key=lambda p: (p.row or 0, p.column))
-    return FeedRead(spec.name, frame, errors, checker.warnings, hashlib.sha256(data).hexdigest())
+    return FeedRead(spec.name, frame, errors, checker.warnings, checksum)
 
 
 def _frame(sql: str, params: list[Any], cols: dict[str, Any]) -> pl.DataFrame:
-    from zengshou.frames import _query_frame
+    from zengshou.registry.read import query_frame
 
-    return _query_frame(sql, params, cols)
+    return query_frame(sql, params, cols)
 
 
 def _iso(frame: pl.DataFrame) -> pl.DataFrame:
@@ -229,6 +267,15 @@ class FeedPreview:
     duplicate: bool = False
     #: The 务工状况 changes a 人社 feed implies (empty for every other feed).
     status_changes: list[StatusChange] = field(default_factory=list)
+    #: The member facts a 已外出务工 list changes.
+    fact_changes: list[FactChange] = field(default_factory=list)
+    #: Warnings found only against the registry (a member listed as away but registered 未务工 …).
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[StatusChange | FactChange]:
+        """Every registry change the file implies, as the confirm step lists them."""
+        return [*self.status_changes, *self.fact_changes]
 
 
 def preview_feed(kind: str, path: Path) -> FeedPreview:
@@ -256,7 +303,48 @@ def preview_feed(kind: str, path: Path) -> FeedPreview:
             {"id_number": pl.Utf8, "household_id": pl.Utf8, "work": pl.Utf8},
         )
         preview.status_changes = work_changes(fr.frame, stored)
+    if spec.key == ix.FEED_MIGRANT_OUT.key and fr.month is not None:
+        changes, _, _, preview.warnings = migrant_work.fact_changes(
+            matched.filter(pl.col("member_id").is_not_null()),
+            stored_work_facts(),
+            fr.month,
+            later=later_lists(),
+        )
+        preview.fact_changes = migrant_work.as_changes(changes, fr.month)
     return preview
+
+
+def stored_work_facts() -> pl.DataFrame:
+    """Every member's 务工 facts as stored (what a 已外出务工 list is compared with)."""
+    return _frame(
+        "SELECT id_number, household_id, id, work, work_place, job_channel, monthly_wage, work_months "
+        "FROM registry_member",
+        [],
+        {
+            "id_number": pl.Utf8,
+            "household_id": pl.Utf8,
+            "member_id": pl.Int64,
+            "work": pl.Utf8,
+            "work_place": pl.Utf8,
+            "job_channel": pl.Utf8,
+            "monthly_wage": pl.Float64,
+            "work_months": pl.Int64,
+        },
+    )
+
+
+def later_lists(exclude_batch: int | None = None) -> pl.DataFrame:
+    """Per ID number, the latest month of a 已外出务工 list already stored (id_number, month)."""
+    sql = (
+        "SELECT r.id_number, MAX(r.month) FROM registry_migrantworkrecord r "
+        "JOIN registry_feedbatch b ON b.id = r.batch_id WHERE b.kind = %s"
+    )
+    params: list[Any] = [ix.FEED_MIGRANT_OUT.name]
+    if exclude_batch is not None:
+        sql += " AND r.batch_id <> %s"
+        params.append(exclude_batch)
+    latest = _frame(sql + " GROUP BY r.id_number", params, {"id_number": pl.Utf8, "month": pl.Utf8})
+    return latest.with_columns(pl.col("month").str.slice(0, 10).str.to_date("%Y-%m-%d"))
 
 
 def work_changes(
@@ -356,16 +444,17 @@ def import_feed(kind: str, path: Path, *, username: str = "cli", report: Path | 
     With ``report``, every unmatched row (and warning, and 务工状况 change) is written to that
     workbook (sheet 未匹配, 警告), however many there are; the summary prints the first few.
     """
-    from django.db import transaction
-
     from zengshou import setup_django
+    from zengshou.ingest.load import import_transaction
 
     setup_django()
     spec = feed_table(kind)
     fr = read_feed(spec.name, path)
     if fr.errors:
         raise ImportRejected(fr.errors, fr.warnings)
-    with transaction.atomic():
+    # Matched against the members stored when the lock is held: a feed stored beside an import of
+    # the same people, or the same file twice at once, is matched and counted once.
+    with import_transaction():
         summary = store_feed(spec, fr, Path(path).name, str(path), username=username)
     if report is not None and not summary.duplicate:
         summary.report = write_feed_report(report, summary)
@@ -373,8 +462,9 @@ def import_feed(kind: str, path: Path, *, username: str = "cli", report: Path | 
 
 
 def write_feed_report(path: Path, summary: FeedSummary) -> Path:
-    """The report workbook of one feed: warnings and 务工状况 changes (警告), unmatched rows (未匹配)."""
-    changes = [c.problem(summary.kind) for c in summary.status_changes]
+    """The report workbook of one feed: warnings and registry changes (警告), unmatched rows (未匹配)."""
+    listed: list[StatusChange | FactChange] = [*summary.status_changes, *summary.fact_changes]
+    changes = [c.problem(summary.kind) for c in listed]
     return write_error_report(path, [], [*summary.warnings, *changes], unmatched=summary.unmatched_rows)
 
 
@@ -395,7 +485,9 @@ def store_feed(
     from zengshou.registry.audit import record_many
     from zengshou.registry.models import FeedBatch
 
-    summary = FeedSummary(spec.name, source_name, rows=fr.rows, warnings=fr.warnings, given=given or {})
+    summary = FeedSummary(
+        spec.name, source_name, rows=fr.rows, warnings=list(fr.warnings), given=given or {}, month=fr.month
+    )
     previous = FeedBatch.objects.filter(kind=spec.name, checksum=fr.checksum).first()
     if previous is not None:
         summary.duplicate = True
@@ -403,6 +495,8 @@ def store_feed(
         summary.matched, summary.unmatched = previous.matched, previous.unmatched
         return summary
     frame = fr.frame
+    if spec.key in ix.MIGRANT_BY_NAME and summary.month is None and not frame.is_empty():
+        summary.month = frame["month"].drop_nulls().first()  # type: ignore[assignment]
     batch = FeedBatch.objects.create(
         kind=spec.name,
         source_name=source_name[:255],
@@ -436,6 +530,7 @@ def store_feed(
                 "unmatched": summary.unmatched,
                 "facts": summary.facts,
                 "checksum": fr.checksum,
+                **({"month": f"{summary.month:%Y-%m}"} if summary.month else {}),
             },
         }
     )
@@ -508,6 +603,12 @@ def _write_records(spec: ix.Table, matched: pl.DataFrame, batch_id: int) -> None
         )
     elif spec.key == "disaster":
         out = matched.select(pl.lit(batch_id).alias("batch_id"), *cols, "area_id")
+    elif spec.key in ix.MIGRANT_BY_NAME:
+        out = matched.select(
+            pl.lit(batch_id).alias("batch_id"),
+            "member_id",
+            *[_migrant_column(k, k in cols) for k in _MIGRANT_COLUMNS],
+        )
     else:
         out = matched.select(pl.lit(batch_id).alias("batch_id"), "member_id", *cols).with_columns(
             [pl.col(c).fill_null("") for c in cols if c in _BLANK_TEXT]
@@ -515,6 +616,13 @@ def _write_records(spec: ix.Table, matched: pl.DataFrame, batch_id: int) -> None
         )
     out = _iso(out)
     bulk.insert(_RECORD_TABLES[spec.key], out.columns, out)
+
+
+def _migrant_column(key: str, present: bool) -> pl.Expr:
+    """A column of the migrant-work record: text blank rather than null, the other list's columns empty."""
+    if key in _MIGRANT_TEXT:
+        return (pl.col(key) if present else pl.lit(None, pl.Utf8)).fill_null("").alias(key)
+    return pl.col(key) if present else pl.lit(None).alias(key)
 
 
 def _latest(frame: pl.DataFrame, by: str, date_col: str) -> pl.DataFrame:
@@ -634,6 +742,8 @@ def _update_facts(
             )
     elif spec.key == "employment":
         _ended_jobs(spec, m, today, summary, batch_id, events)
+    elif spec.key == ix.FEED_MIGRANT_OUT.key and summary.month is not None:
+        _migrant_jobs(spec, m, summary, batch_id, events)
     elif spec.key == "education":
         last = _latest(m.with_columns(pl.lit(None, dtype=pl.Date).alias("_d")), "member_id", "_d")
         value = (
@@ -695,6 +805,38 @@ def _ended_jobs(
     _set("registry_member", "id", "work", wanted, summary, spec, batch_id, events)
 
 
+def _migrant_jobs(
+    spec: ix.Table,
+    m: pl.DataFrame,
+    summary: FeedSummary,
+    batch_id: int,
+    events: list[dict[str, Any]],
+) -> None:
+    """已外出务工: each member's job facts as the row gives them, each change listed in the summary."""
+    assert summary.month is not None
+    changes, kept, summary.later_kept, warnings = migrant_work.fact_changes(
+        m, stored_work_facts(), summary.month, given=summary.given, later=later_lists(batch_id)
+    )
+    summary.warnings.extend(warnings)
+    for key, n in kept.items():
+        summary.facts_kept[key] = summary.facts_kept.get(key, 0) + n
+    summary.work_kept = kept.get("member.work", 0)
+    summary.fact_changes = migrant_work.as_changes(changes, summary.month)
+    date = summary.month.isoformat()
+    for key in migrant_work.FACTS:
+        part = changes.filter(pl.col("column") == key)
+        if part.is_empty():
+            continue
+        dtype = {"monthly_wage": pl.Float64, "work_months": pl.Int64}.get(key, pl.Utf8)
+        wanted = part.select(
+            pl.col("member_id").alias("key"),
+            pl.col("value").cast(dtype),
+            "id_number",
+            pl.lit(date).alias("date"),
+        )
+        _set("registry_member", "id", key, wanted, summary, spec, batch_id, events)
+
+
 def preview_figures(preview: FeedPreview) -> dict[str, Any]:
     """What the confirm step shows for a feed upload: rows, matches and the 务工状况 changes."""
     if preview.duplicate:
@@ -706,19 +848,104 @@ def preview_figures(preview: FeedPreview) -> dict[str, Any]:
     }
     if preview.read.kind == "人社":
         out["将更新务工状况（人）"] = len(preview.status_changes)
+    if preview.read.month is not None:
+        out["名单月份"] = f"{preview.read.month:%Y年%m月}（{preview.read.month_from}）"
+    if preview.read.kind == ix.FEED_MIGRANT_OUT.name:
+        out["将更新务工信息（人）"] = len({c.id_number for c in preview.fact_changes})
+        out["将更新务工信息（项）"] = len(preview.fact_changes)
     return out
 
 
-def import_preview(result: Any) -> tuple[dict[str, Any], list[StatusChange]]:
-    """The feeds a checked interchange file (``ReadResult``) holds, and the 务工状况 changes they imply."""
+def import_preview(result: Any) -> tuple[dict[str, Any], list[StatusChange | FactChange]]:
+    """The feeds a checked interchange file (``ReadResult``) holds, and the registry changes they imply."""
     figures: dict[str, Any] = {
-        f.name: f"{result.frames[f.key].height} 行" for f in ix.FEEDS if f.key in result.frames
+        f.name: f"{result.frames[f.key].height} 行"
+        for f in (*ix.FEEDS, *ix.MIGRANT_FEEDS)
+        if f.key in result.frames
     }
-    changes: list[StatusChange] = []
+    changes = import_changes(result)
     if "employment" in result.frames:
-        members = result.frames.get("members")
-        changes = import_status_changes(
-            result.frames["employment"], members, "work" in result.columns.get("members", [])
-        )
-        figures["将更新务工状况（人）"] = len(changes)
+        figures["将更新务工状况（人）"] = sum(isinstance(c, StatusChange) for c in changes)
+    if ix.FEED_MIGRANT_OUT.key in result.frames:
+        figures["将更新务工信息（项）"] = sum(isinstance(c, FactChange) for c in changes)
     return figures, changes
+
+
+def import_changes(result: Any) -> list[StatusChange | FactChange]:
+    """The registry changes the feeds of a checked folder or workbook import imply (registry ∪ file):
+    a 人社 feed's 务工状况, a 已外出务工 list's job facts; the file's tables win over both."""
+    members = result.frames.get("members")
+    out: list[StatusChange | FactChange] = []
+    if "employment" in result.frames:
+        work_in_file = "work" in result.columns.get("members", [])
+        out.extend(import_status_changes(result.frames["employment"], members, work_in_file))
+    listed = result.frames.get(ix.FEED_MIGRANT_OUT.key)
+    if listed is None or listed.is_empty() or listed["month"].drop_nulls().is_empty():
+        return out
+    from zengshou.ingest.load import facts_given
+
+    month = listed["month"].drop_nulls()[0]
+    stored = stored_work_facts()
+    if members is not None and not members.is_empty():
+        given = [k for k in migrant_work.FACTS if k in result.columns.get("members", [])]
+        stored = stored.update(
+            members.select("id_number", "household_id", *[pl.col(k).cast(stored.schema[k]) for k in given]),
+            on="id_number",
+            how="full",
+        )
+    changes, _, _, _ = migrant_work.fact_changes(
+        listed, stored, month, given=facts_given(result), later=later_lists()
+    )
+    out.extend(migrant_work.as_changes(changes, month))
+    return out
+
+
+#: Rows of the migrant-work lists the household page shows (the latest months first).
+LIST_ROWS_SHOWN = 24
+
+
+def migrant_lists(household_id: str) -> list[dict[str, Any]]:
+    """The migrant-work list rows of a household's members, latest month first; of a month's list
+    sent twice only the later file. A planned departure is a lead for the employment service
+    (目录 T10 就业服务; T03 劳务经纪 for an organised channel)."""
+    from zengshou import setup_django
+
+    setup_django()
+    from zengshou.registry.models import MigrantWorkRecord
+
+    records = list(
+        MigrantWorkRecord.objects.filter(member__household_id=household_id)
+        .select_related("batch", "member")
+        .order_by("-month", "batch__kind", "-batch_id", "id")
+    )
+    latest: dict[tuple[str, dt.date], int] = {}
+    for r in records:
+        latest.setdefault((r.batch.kind, r.month), r.batch_id)
+    out = []
+    for r in records:
+        if latest[(r.batch.kind, r.month)] != r.batch_id:
+            continue
+        planned = r.batch.kind == ix.FEED_MIGRANT_PLANNED.name
+        out.append(
+            {
+                "list": r.batch.kind,
+                "month": r.month,
+                "id_number": r.id_number,
+                "relation": r.member.relation if r.member else "",
+                "work": r.work,
+                "work_place": r.work_place,
+                "job_channel": r.job_channel,
+                "employer": r.employer,
+                "monthly_wage": r.monthly_wage,
+                "went_out_on": r.went_out_on,
+                "planned_on": r.planned_on,
+                "wish": r.wish,
+                "needs": r.needs,
+                "lead": "T03"
+                if planned and r.job_channel in ORGANISED_CHANNELS
+                else "T10"
+                if planned
+                else "",
+            }
+        )
+    return out[:LIST_ROWS_SHOWN]

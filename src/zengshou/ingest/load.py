@@ -9,15 +9,17 @@ Department feed files in the folder (or feed sheets in the workbook: 医保, 残
 same transaction through :func:`zengshou.ingest.feeds.store_feed`, the code of ``zengshou feed
 import``, after the tables (so they match the members just imported); the member sheet's 务工状况
 wins over a 人社 feed. Households imported with 户类型 监测对象-* become monitoring objects
-(:mod:`zengshou.monitor.imported`).
+(:mod:`zengshou.ingest.monitoring`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,22 +27,124 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from zengshou import interchange as ix
-from zengshou.frames import _query_frame, schema
-from zengshou.ingest import bulk
+from zengshou.frames import schema
 from zengshou.ingest.columns import ROW
 from zengshou.ingest.problems import ImportRejected, Problem, sort_key
 from zengshou.ingest.reader import WORKBOOK_SUFFIXES, Known, ReadResult, cadre_pairs, read, reference_checks
 from zengshou.progress import progress
+from zengshou.registry import bulk
 from zengshou.registry.idnumber import mask, mask_name, mask_phone
+from zengshou.registry.read import query_frame
 
 #: Above this many changed rows an import writes one summary audit event instead of one per row.
 AUDIT_PER_ROW_LIMIT = 20_000
 
 _NOT_NULL_TEXT = {
     "households": ("phone",),
-    "members": ("disability_grade", "work", "schooling"),
+    "members": ("disability_grade", "work", "schooling", "work_place", "job_channel"),
     "cadres": ("unit",),
 }
+
+
+#: How long an import waits for another one (or a batch run) to finish writing before it gives up.
+IMPORT_WAIT_SECONDS = 600
+#: The PostgreSQL advisory lock key of imports (interchange files and feeds); nothing else uses it.
+IMPORT_LOCK_KEY = 0x7A_5F_1A_B0_27
+
+
+@contextmanager
+def import_transaction(waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """One transaction that no other import runs beside, taken *before* the file is checked.
+
+    The checks against the registry and the writes then see the same data: a second import waits
+    for the first and is checked against what the first stored. SQLite: ``BEGIN IMMEDIATE``
+    (``transaction_mode`` in :func:`zengshou.config.database_settings`) takes the database's write
+    lock at the start, waiting up to :data:`IMPORT_WAIT_SECONDS`; PostgreSQL: a transaction-level
+    advisory lock that only imports take, so readers and the web app go on. ``waiting`` is called
+    (it must not write) when another import holds the lock. A wait that runs out, or a unique key
+    taken by another writer meanwhile, becomes :class:`ImportRejected` with a message in Chinese.
+    """
+    from django.db import OperationalError, connection, transaction
+
+    try:
+        with ExitStack() as stack:
+            if connection.vendor == "sqlite" and not connection.in_atomic_block:
+                stack.enter_context(_sqlite_busy_timeout(IMPORT_WAIT_SECONDS))
+                try:
+                    with _sqlite_busy_timeout(0):
+                        stack.enter_context(transaction.atomic())
+                except OperationalError as e:
+                    if not _lock_timed_out(e):
+                        raise
+                    if waiting is not None:
+                        waiting()
+                    stack.enter_context(transaction.atomic())
+            else:
+                stack.enter_context(transaction.atomic())
+                if connection.vendor == "postgresql":
+                    _advisory_lock(waiting)
+            yield
+    except ImportRejected:
+        raise
+    except Exception as e:
+        if _key_taken(e):
+            zh = "写入时发现同一编号已被同时进行的另一项修改登记，未写入任何数据。请重新导入，系统会按最新数据逐行核对。"
+            raise ImportRejected([Problem("导入", None, "", None, zh, str(e).splitlines()[0])]) from None
+        if not _lock_timed_out(e):
+            raise
+        seconds = IMPORT_WAIT_SECONDS
+        waited = f"{seconds // 60} 分钟" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} 秒"
+        zh = f"另一项导入或批处理占用数据库，等待 {waited}后仍未结束，本次未写入任何数据。请待其完成后重新导入。"
+        en = f"the database stayed busy for {seconds} s; nothing written"
+        raise ImportRejected([Problem("导入", None, "", None, zh, en)]) from None
+
+
+@contextmanager
+def _sqlite_busy_timeout(seconds: int) -> Iterator[None]:
+    """SQLite's busy timeout for this connection, then back to what it was."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA busy_timeout")
+        before = int(cur.fetchone()[0])
+        cur.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA busy_timeout = {before}")
+
+
+def _advisory_lock(waiting: Callable[[], None] | None) -> None:
+    """Take the imports' advisory lock for this transaction, waiting for the import that holds it."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        if cur.fetchone()[0]:
+            return
+        if waiting is not None:
+            waiting()
+        cur.execute(f"SET LOCAL lock_timeout = '{IMPORT_WAIT_SECONDS}s'")
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def _sqlstate(e: BaseException) -> str:
+    """PostgreSQL's error code, on a raw psycopg error (bulk ``COPY``) or under Django's wrapper."""
+    return str(getattr(e, "sqlstate", None) or getattr(e.__cause__, "sqlstate", None) or "")
+
+
+def _key_taken(e: Exception) -> bool:
+    """A unique key refused a row (PostgreSQL 23505, SQLite "UNIQUE constraint failed").
+
+    Other integrity errors are faults of the import itself and stay errors.
+    """
+    return _sqlstate(e) == "23505" or "UNIQUE constraint failed" in str(e)
+
+
+def _lock_timed_out(e: Exception) -> bool:
+    """SQLite's "database is locked", or PostgreSQL's lock_not_available (55P03)."""
+    return "database is locked" in str(e) or _sqlstate(e) == "55P03"
 
 
 @dataclass
@@ -64,6 +168,10 @@ class ImportSummary:
     #: Monitoring objects created from 户类型 监测对象-*, and those whose category the file changed.
     monitoring_included: int = 0
     monitoring_recategorised: int = 0
+    #: Open monitoring objects a 监测对象 sheet marked 风险已消除.
+    monitoring_eliminated: int = 0
+    #: National layout: the profile used and the columns the registry has no place for.
+    layout_note: str = ""
     #: One summary per department feed file stored with the import.
     feeds: list[Any] = field(default_factory=list)
     seconds: float = 0.0
@@ -90,7 +198,11 @@ class ImportSummary:
                 f"监测对象：按户类型新纳入 {self.monitoring_included:,} 户，"
                 f"变更监测对象类型 {self.monitoring_recategorised:,} 户"
             )
+        if self.monitoring_eliminated:
+            lines.append(f"监测对象：按导入文件标记风险已消除 {self.monitoring_eliminated:,} 户")
         lines.extend(str(f) for f in self.feeds)
+        if self.layout_note:
+            lines.append(self.layout_note)
         lines.append(f"警告 / warnings: {len(self.warnings)}")
         return "\n".join(lines)
 
@@ -106,7 +218,7 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _stored(sql: str, cols: dict[str, Any]) -> pl.DataFrame:
-    return _blank_to_null(_query_frame(sql, [], cols))
+    return _blank_to_null(query_frame(sql, [], cols))
 
 
 def _classify(
@@ -223,9 +335,12 @@ def validate(source: Path | ReadResult) -> ReadResult:
     errors = sorted([*kept, *references, *_database_checks(result, known)], key=sort_key)
     warnings = list(result.warnings)
     if "households" in result.frames:
-        from zengshou.monitor.imported import kept_in_monitoring
+        from zengshou.ingest.monitoring import eliminated_in_file, kept_in_monitoring
 
-        warnings = sorted([*warnings, *kept_in_monitoring(result.frames["households"])[1]], key=sort_key)
+        _, monitored = kept_in_monitoring(
+            result.frames["households"], eliminated_in_file(result.frames.get("monitoring"))
+        )
+        warnings = sorted([*warnings, *monitored], key=sort_key)
     return replace(result, errors=errors, reference_errors=references, warnings=warnings)
 
 
@@ -251,40 +366,66 @@ def load(
     ``confirm_changes`` is shown the 务工状况 changes a 人社 feed in the file implies
     (:class:`~zengshou.ingest.feeds.StatusChange`) before anything is written; it raises to stop.
     """
-    from django.db import transaction
-
     from zengshou import setup_django
 
     setup_django()
     start = time.perf_counter()
-    with progress("读取并校验 / read and check", None, enabled=show_progress):
-        result = validate(source)
+    with progress("读取 / read", None, enabled=show_progress):
+        raw = source if isinstance(source, ReadResult) else read(Path(source))
+    if raw.errors and not raw.frames:  # unreadable: nothing to check against the registry
+        raise ImportRejected(raw.errors, raw.warnings)
+    if confirm_changes is not None and ("employment" in raw.frames or ix.FEED_MIGRANT_OUT.key in raw.frames):
+        # Shown before the write lock is taken: an official reading the list holds no one else up.
+        # The check is repeated under the lock, so what changed meanwhile is still refused.
+        checked = validate(raw)
+        if checked.errors:
+            raise ImportRejected(checked.errors, checked.warnings)
+        from zengshou.ingest.feeds import import_changes
+
+        confirm_changes(import_changes(checked))
+    with import_transaction(_say_waiting if show_progress else None):
+        summary = _check_and_write(raw, username, show_progress)
+    summary.seconds = time.perf_counter() - start
+    from zengshou.quality.store import after_import
+
+    after_import(summary.source, username)
+    return summary
+
+
+def _say_waiting() -> None:
+    print("另一项导入正在写入数据库，本次导入排队等待其完成……", file=sys.stderr, flush=True)
+
+
+def _check_and_write(raw: ReadResult, username: str, show_progress: bool) -> ImportSummary:
+    """Inside the import transaction: check against the registry as it is now, then write."""
+    with progress("校验 / check", None, enabled=show_progress):
+        result = validate(raw)
     if result.errors:
         raise ImportRejected(result.errors, result.warnings)
-    if confirm_changes is not None and "employment" in result.frames:
-        from zengshou.ingest.feeds import import_status_changes
-
-        keep_given = "work" in result.columns.get("members", [])
-        confirm_changes(
-            import_status_changes(result.frames["employment"], result.frames.get("members"), keep_given)
-        )
     name = str(result.source.name if result.source else "")
     summary = ImportSummary(source=name, warnings=list(result.warnings))
     total = sum(f.height for k, f in result.frames.items() if k in {t.key for t in ix.TABLES})
     events: list[dict[str, Any]] = []
-    with progress("导入 / import", total, enabled=show_progress) as advance, transaction.atomic():
+    with progress("导入 / import", total, enabled=show_progress) as advance:
         first_import = not _any_households()
         if "villages" in result.frames:
             _load_villages(result, summary, events)
+        monitoring = result.frames.get("monitoring")
+        kept_events: list[dict[str, Any]] = []
+        if monitoring is not None:
+            from zengshou.ingest.monitoring import eliminate_imported
+
+            summary.monitoring_eliminated = eliminate_imported(
+                monitoring, source_file=name, username=username, events=kept_events
+            )
         types_before = _types_before(result)
         for table in (ix.HOUSEHOLDS, ix.MEMBERS, ix.INCOME):
             if table.key in result.frames:
                 _load_table(result, table, summary, events, advance)
         if "cadres" in result.frames:
             _load_cadres(result, summary, events)
-        kept_events: list[dict[str, Any]] = []
         if types_before is not None:
-            from zengshou.monitor.imported import include_imported
+            from zengshou.ingest.monitoring import include_imported
 
             summary.monitoring_included, summary.monitoring_recategorised = include_imported(
                 result.frames["households"].select("household_id", "household_type"),
@@ -294,11 +435,14 @@ def load(
                 username=username,
                 events=kept_events,
             )
+        if monitoring is not None and "households" in result.frames:
+            from zengshou.ingest.monitoring import record_details
+
+            record_details(monitoring, result.frames["households"], source_file=name, username=username)
         summary.feeds = _load_feeds(result, username)
         if len(events) > AUDIT_PER_ROW_LIMIT or first_import:
             events = []
         events.extend(kept_events)
-        summary.seconds = time.perf_counter() - start
         events.append(
             {
                 "username": username,
@@ -318,7 +462,6 @@ def load(
         from zengshou.registry.audit import record_many
 
         record_many(events)
-    summary.seconds = time.perf_counter() - start
     return summary
 
 
@@ -334,9 +477,11 @@ def preview(source: Path | ReadResult) -> dict[str, TableCounts]:
     result = source if isinstance(source, ReadResult) else validate(source)
     frames = dict(result.frames)
     if "households" in frames and "household_type" in result.columns.get("households", []):
-        from zengshou.monitor.imported import kept_in_monitoring
+        from zengshou.ingest.monitoring import eliminated_in_file, kept_in_monitoring
 
-        frames["households"] = kept_in_monitoring(frames["households"])[0]
+        frames["households"] = kept_in_monitoring(
+            frames["households"], eliminated_in_file(frames.get("monitoring"))
+        )[0]
     result = replace(result, frames=frames)
     counts: dict[str, TableCounts] = {}
     if "villages" in frames:
@@ -353,13 +498,15 @@ def _types_before(result: ReadResult) -> pl.DataFrame | None:
     """The stored 户类型 of the file's households before the import (None: the file gives none).
 
     Rows that would take a monitoring object out of monitoring keep its type (see
-    :func:`zengshou.monitor.imported.kept_in_monitoring`); the frame in ``result`` is changed so.
+    :func:`zengshou.ingest.monitoring.kept_in_monitoring`); the frame in ``result`` is changed so.
     """
     if "households" not in result.frames or "household_type" not in result.columns.get("households", []):
         return None
-    from zengshou.monitor.imported import kept_in_monitoring
+    from zengshou.ingest.monitoring import eliminated_in_file, kept_in_monitoring
 
-    result.frames["households"] = kept_in_monitoring(result.frames["households"])[0]
+    result.frames["households"] = kept_in_monitoring(
+        result.frames["households"], eliminated_in_file(result.frames.get("monitoring"))
+    )[0]
     return _stored(
         "SELECT household_id, household_type FROM registry_household",
         {"household_id": pl.Utf8, "type_before": pl.Utf8},
@@ -367,7 +514,11 @@ def _types_before(result: ReadResult) -> pl.DataFrame | None:
 
 
 def _inclusion_dates(result: ReadResult) -> pl.DataFrame | None:
-    """1 January of the latest income year in the file, per household (else the file's latest)."""
+    """识别监测时间 where a 监测对象 sheet gives it; else 1 January of the latest income year in the
+    file, per household (else the file's latest)."""
+    monitoring = result.frames.get("monitoring")
+    if monitoring is not None:
+        return monitoring.select("household_id", pl.col("identified_month").alias("included_on"))
     income = result.frames.get("income")
     if income is None or income.is_empty():
         return None
@@ -385,7 +536,7 @@ def feed_sources(result: ReadResult) -> list[tuple[ix.Table, Path]]:
     source = result.source
     if source is None:
         return []
-    present = [f for f in ix.FEEDS if f.key in result.frames]
+    present = [f for f in (*ix.FEEDS, *ix.MIGRANT_FEEDS) if f.key in result.frames]
     if not source.is_dir():
         return [(f, source) for f in present]
     files = {p.stem.strip(): p for p in sorted(source.glob("*.csv")) if not p.name.startswith("_")}
@@ -505,7 +656,9 @@ def _classify_table(result: ReadResult, table: ix.Table) -> _Classified:
     frame = result.frames[table.key].drop(ROW)
     present = [k for k in result.columns.get(table.key, table.keys) if k in table.keys]
     key = list(table.natural_key)
-    compare = [k for k in present if k not in key and (table.key != "members" or k != "household_id")]
+    # A member's 户编号 is compared too: a row that would move a person counts as a change, never
+    # as unchanged (the checks refuse such a move before anything is written).
+    compare = [k for k in present if k not in key]
     db_table = f"registry_{'household' if table.key == 'households' else 'member' if table.key == 'members' else 'income'}"
     pk = "household_id" if table.key == "households" else "id"
     select_cols = [pk if table.key != "households" else "household_id", *key, *compare]

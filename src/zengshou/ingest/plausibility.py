@@ -1,4 +1,7 @@
-"""Odd but legal values: warnings listed beside the errors that never stop an import (issue 3).
+"""Odd but legal values: warnings listed beside the errors that never stop an import.
+
+A figure the database can store but no household has (parameter ``M01.plausible_max``)
+is one of them; a figure it cannot store is an error of :mod:`.columns`.
 
 Each check is one polars filter over a whole table (joins for checks across tables); only the rows
 found become :class:`Problem` objects. A check runs only when the file has every column it reads:
@@ -38,6 +41,11 @@ def odd_values(
     def has(key: str, *cols: str) -> bool:
         return key in tables and all(c in columns.get(key, ()) for c in cols)
 
+    for key in ("households", "income"):
+        if key in tables:
+            _above_range(
+                tables[key], ix.INCOME if key == "income" else ix.HOUSEHOLDS, columns, checkers, today
+            )
     if has("households", "arable_mu", "arable_idle_mu"):
         _idle_land(tables["households"], checkers["households"])
     if has("income", "transfer", "transfer_dibao", "transfer_pension"):
@@ -54,6 +62,47 @@ def odd_values(
     if has("members", "dibao", "household_id") and has("households", "dibao_household"):
         _dibao_member(tables["members"], tables["households"], checkers["members"])
     return [p for c in checkers.values() for p in c.warnings]
+
+
+@functools.cache
+def _plausible_max(on: dt.date) -> dict[str, float]:
+    """Column key → the largest usual value (parameter ``M01.plausible_max``)."""
+    from zengshou.params import tree
+
+    return {str(k): float(v) for k, v in tree().at("M01.plausible_max", on).items()}
+
+
+def _above_range(
+    frame: pl.DataFrame,
+    table: ix.Table,
+    columns: dict[str, list[str]],
+    checkers: dict[str, Checker],
+    today: dt.date,
+) -> None:
+    """A storable but unusual figure (an income of ten million yuan, a herd of thousands): a warning."""
+    for key, limit in _plausible_max(today).items():
+        if key not in columns.get(table.key, ()) or key not in frame.columns:
+            continue
+        header = table.column(key).header
+        checkers[table.key].flag_each(
+            frame,
+            pl.col(key) > limit,
+            header,
+            _shown(pl.col(key).cast(pl.Float64)),
+            pl.format(
+                "{}为{}，超过常见上限{}，请核实是否多填了位数或写错了单位",
+                pl.lit(header),
+                _shown(pl.col(key).cast(pl.Float64)),
+                pl.lit(f"{limit:,.0f}"),
+            ),
+            pl.format(
+                "{} is {}, above the usual {}; check for extra digits or a wrong unit",
+                pl.lit(header),
+                _shown(pl.col(key).cast(pl.Float64)),
+                pl.lit(f"{limit:,.0f}"),
+            ),
+            warning=True,
+        )
 
 
 def _idle_land(hh: pl.DataFrame, ch: Checker) -> None:
@@ -156,10 +205,10 @@ def _cumulative_falls(inc: pl.DataFrame, amounts: list[str], ch: Checker) -> Non
 
 @functools.cache
 def _working_age(on: dt.date) -> int:
-    """The legal working age (toolbox parameter ``def.working_age.min``): a younger 户主 is odd."""
-    from zengshou.params import ParameterSet
+    """The legal working age (working definition ``L00.working_age_min``): a younger 户主 is odd."""
+    from zengshou.params import tree
 
-    return int(ParameterSet.shipped("toolbox").at("def.working_age.min", on))
+    return int(tree().at("L00.working_age_min", on))
 
 
 def _young_heads(mem: pl.DataFrame, ch: Checker, today: dt.date) -> None:

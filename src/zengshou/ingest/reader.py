@@ -14,14 +14,25 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from zengshou import interchange as ix
-from zengshou.frames import Population, conform
-from zengshou.ingest.columns import NUMERIC, ROW, Checker, check_table, header_map, match_header
+from zengshou.frames import Population, conform, restore_neutralised
+from zengshou.ingest.columns import (
+    FORMULA,
+    MARKERS,
+    NUMERIC,
+    ROW,
+    Checker,
+    check_table,
+    header_map,
+    match_header,
+)
 from zengshou.ingest.problems import Problem, sort_key
 from zengshou.registry.idnumber import mask
 
@@ -114,11 +125,23 @@ def raw_csv(path: Path) -> tuple[pl.DataFrame, str]:
             "这是一个Excel工作簿，不是CSV文件：请把扩展名改为 .xlsx 后导入，或在Excel中另存为CSV",
             "this is an Excel workbook, not a CSV file: rename it to .xlsx, or save it as CSV in Excel",
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+    nuls = data.count(b"\x00")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or 4 * nuls > len(data):
         raise unreadable(
             path,
             "文件是UTF-16编码或二进制文件，不是UTF-8或GB18030文本：" + _SAVE_AS_CSV[0],
             "the file is UTF-16 or binary, not UTF-8 or GB18030 text: " + _SAVE_AS_CSV[1],
+        )
+    data = _unix_lines(data)
+    if nuls:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise unreadable(
+            path,
+            f"文件第{line}行含有空字符（NUL，0x00），全文件共{nuls}处，文件可能已损坏，未读取：请在Excel或"
+            "文本编辑器中打开，删除这些字符（或从原系统重新导出）后再导入",
+            f"line {line} holds a NUL byte (0x00), {nuls} in the whole file; the file may be damaged and "
+            "was not read: remove them in Excel or a text editor (or export the file again), then import",
+            line,
         )
     try:
         data.decode("utf-8")
@@ -143,8 +166,21 @@ def raw_csv(path: Path) -> tuple[pl.DataFrame, str]:
     return frame, encoding
 
 
+def _unix_lines(data: bytes) -> bytes:
+    """Old-Mac line endings (CR alone, no LF anywhere) as LF, so such a file reads row by row.
+
+    A file with any LF is left as it is: Windows CRLF and Unix LF are read as they are, and a lone CR
+    there is part of a cell.
+    """
+    if b"\r" in data and b"\n" not in data:
+        return data.replace(b"\r", b"\n")
+    return data
+
+
 def _polars_csv(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, encoding="utf8")
+    frame = pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, encoding="utf8")
+    # a cell the exporter neutralised against formulas ('=…) is read back as it was stored
+    return frame.with_columns([restore_neutralised(c) for c in frame.columns])
 
 
 def _csv_fault(text: str, error: Exception) -> tuple[int | None, str, str]:
@@ -197,6 +233,9 @@ def _sheets(path: Path) -> dict[str, pl.DataFrame]:
                         [kinds[h].is_not_null().alias(NUMERIC + h) for h in ids if h in kinds.columns]
                     )
             out[name] = frame
+        for name, cells in unsaved_formulas(path).items():
+            if name in out:
+                out[name] = _mark_formulas(out[name], cells)
     except fastexcel.FastExcelError as e:
         detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise unreadable(
@@ -206,6 +245,93 @@ def _sheets(path: Path) -> dict[str, pl.DataFrame]:
             "save it as .xlsx and import again",
         ) from None
     return out
+
+
+_NS = r"(?:\w+:)?"
+#: A formula cell whose result was never saved: ``<f>`` and then no ``<v>`` or an empty one.
+_UNSAVED = re.compile(
+    rf'<{_NS}c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<{_NS}f\b(?:[^>]*/>|[^>]*>[^<]*</{_NS}f>)\s*'
+    rf"(?:<{_NS}v\s*/>|<{_NS}v>\s*</{_NS}v>)?\s*</{_NS}c>".encode()
+)
+#: A cell holding a value (what the workbook reader counts when it finds where a sheet starts).
+_VALUED = re.compile(
+    rf'<{_NS}c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<{_NS}f\b(?:[^>]*/>|[^>]*>[^<]*</{_NS}f>)\s*)?'
+    rf"<{_NS}(?:v>[^<]|is>)".encode()
+)
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def unsaved_formulas(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Sheet name → (data row, column) of each formula cell with no saved result, in an .xlsx/.xlsm.
+
+    Excel saves every formula's result beside it; a file made by a program (openpyxl, a script) may
+    hold only the formula, and a workbook reader then sees an empty cell: the figure would be lost
+    without a word. The reader (calamine) does not expose formulas, so the sheet XML is searched
+    directly, and only when it holds a formula at all. Positions are relative to where the reader's
+    table starts (its header row, its first column), as the frames of :func:`_sheets` are.
+    """
+    from xml.etree import ElementTree
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        return {}
+    found: dict[str, list[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as z:
+        try:
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, ElementTree.ParseError):
+            return {}
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        for sheet in book.iter():
+            if not sheet.tag.endswith("}sheet"):
+                continue
+            target = targets.get(sheet.get(_REL), "").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            try:
+                xml = z.read(member)
+            except KeyError:
+                continue
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            unsaved = _UNSAVED.findall(xml)
+            if not unsaved:
+                continue
+            valued = _VALUED.findall(xml)
+            top = min((int(r) for _, r in valued), default=1)
+            left = min((_column_number(c) for c, _ in valued), default=1)
+            found[(sheet.get("name") or "").strip()] = [
+                (int(r) - top - 1, _column_number(c) - left)
+                for c, r in unsaved
+                if int(r) > top and _column_number(c) >= left
+            ]
+    return found
+
+
+def _mark_formulas(frame: pl.DataFrame, cells: list[tuple[int, int]]) -> pl.DataFrame:
+    """``FORMULA + header`` columns that are true at the cells in ``cells`` (rows past the end,
+    which the workbook reader leaves out when they hold only such formulas, are added blank)."""
+    cells = [(r, c) for r, c in cells if c < frame.width]
+    if not cells:
+        return frame
+    height = max(frame.height, max(r for r, _ in cells) + 1)
+    if height > frame.height:
+        frame = pl.concat(
+            [frame, pl.DataFrame(schema=frame.schema).clear(height - frame.height)], how="vertical"
+        )
+    headers = frame.columns
+    by_column: dict[str, list[int]] = {}
+    for r, c in cells:
+        if not headers[c].startswith(MARKERS):
+            by_column.setdefault(headers[c], []).append(r)
+    index = pl.int_range(pl.len())
+    return frame.with_columns([index.is_in(rows).alias(FORMULA + h) for h, rows in by_column.items()])
 
 
 def raw_tables(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[Problem]]:
@@ -259,9 +385,9 @@ def prepare(raw: pl.DataFrame, table: ix.Table, checker: Checker) -> pl.DataFram
     """Rename headers to keys, add the row number, drop blank rows; report unknown/missing columns."""
     accepted = header_map(table)
     rename: dict[str, str] = {}
-    markers = [h for h in raw.columns if h.startswith(NUMERIC)]
+    markers = [h for h in raw.columns if h.startswith(MARKERS)]
     for h in raw.columns:
-        if h in markers:
+        if h in markers or h == ROW:
             continue
         key = match_header(h, accepted)
         if key is None or key in rename.values():
@@ -277,13 +403,17 @@ def prepare(raw: pl.DataFrame, table: ix.Table, checker: Checker) -> pl.DataFram
             )
             continue
         rename[h] = key
-    marked = [pl.col(NUMERIC + h).alias(NUMERIC + k) for h, k in rename.items() if NUMERIC + h in markers]
+    marked = [pl.col(m + h).alias(m + k) for h, k in rename.items() for m in MARKERS if m + h in markers]
     frame = raw.select([pl.col(h).cast(pl.Utf8).alias(k) for h, k in rename.items()] + marked)
-    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    keys = [k for k in frame.columns if k != ROW and not k.startswith(NUMERIC)]
+    if ROW in raw.columns:  # rows translated from another layout keep their spreadsheet row
+        frame = frame.with_columns(raw[ROW].cast(pl.Int64).alias(ROW))
+    else:
+        frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    keys = [k for k in frame.columns if k != ROW and not k.startswith(MARKERS)]
     if keys:
         blank = pl.all_horizontal([pl.col(k).is_null() | (pl.col(k).str.strip_chars() == "") for k in keys])
-        frame = frame.filter(~blank)
+        formulas = [pl.col(k).fill_null(False) for k in frame.columns if k.startswith(FORMULA)]
+        frame = frame.filter(~blank | pl.any_horizontal(formulas) if formulas else ~blank)
     for c in table.columns:
         if c.required and c.key not in frame.columns:
             checker.errors.append(
@@ -562,7 +692,7 @@ def masked_export(raw: dict[str, pl.DataFrame]) -> Problem | None:
             continue
         accepted = {h: k for h, k in header_map(spec).items() if k in _MASKED}
         for header in frame.columns:
-            key = match_header(header, accepted) if not header.startswith(NUMERIC) else None
+            key = match_header(header, accepted) if not header.startswith(MARKERS) else None
             if key is None:
                 continue
             cells = frame[header].cast(pl.Utf8).str.strip_chars().drop_nulls()
@@ -592,10 +722,25 @@ def read(path: Path) -> ReadResult:
 
     A file that cannot be read at all gives an error naming it (``errors``), not an exception.
     """
-    from zengshou.ingest.plausibility import odd_values
-
     path = Path(path)
     raw, encodings, unreadable_files = raw_tables(path)
+    return read_tables(path, raw, encodings, unreadable_files)
+
+
+def read_tables(
+    path: Path,
+    raw: dict[str, pl.DataFrame],
+    encodings: dict[str, str] | None = None,
+    unreadable_files: list[Problem] | None = None,
+) -> ReadResult:
+    """:func:`read` over sheets already loaded as text (name → frame), e.g. translated from another layout.
+
+    A frame with a ``_row`` column keeps those spreadsheet row numbers in its problems.
+    """
+    from zengshou.ingest.plausibility import odd_values
+
+    encodings = encodings or {}
+    unreadable_files = unreadable_files or []
     result = ReadResult(
         population=Population(), source=path, encoding={k: v.split("+")[0] for k, v in encodings.items()}
     )
@@ -610,7 +755,21 @@ def read(path: Path) -> ReadResult:
     typed: dict[str, pl.DataFrame] = {}
     feeds_by_name = {t.name: t for t in ix.FEEDS}
     for name, frame in raw.items():
+        listed = ix.MIGRANT_BY_NAME.get(name)
+        if listed is not None and frame.columns:
+            # title rows and the national header names: translated first (zengshou.ingest.migrant_work)
+            from zengshou.ingest.migrant_work import read_list
+
+            found = read_list(listed, frame, path / f"{name}.csv" if path.is_dir() else path, name)
+            result.tables.append(listed.name)
+            result.columns[listed.key] = [k for k in found.frame.columns if k != ROW]
+            typed[listed.key] = found.frame
+            result.errors.extend(found.errors)
+            result.warnings.extend(found.warnings)
+            continue
         spec = ix.TABLES_BY_NAME.get(name) or feeds_by_name.get(name)
+        if spec is None and name == ix.MONITORING.name:
+            spec = ix.MONITORING
         if spec is None:
             result.warnings.append(
                 Problem(name, None, "", None, "未知的表，已忽略", "unknown sheet or file, ignored")
@@ -646,10 +805,15 @@ def read(path: Path) -> ReadResult:
             ).problem
         )
     all_checkers = {t.key: checkers.get(t.key) or Checker(t.name) for t in ix.TABLES}
+    # A file of the input that cannot be read leaves the rest incomplete: how rows refer to
+    # households would be checked against part of the input (a flood of "no members" for an
+    # unreadable 家庭成员.csv), so only the unreadable file and the cells of the others are reported.
+    complete = not unreadable_files
     if typed:
         cross_checks(typed, all_checkers)
-        result.reference_errors = reference_checks(typed)
-        result.errors.extend(result.reference_errors)
+        if complete:
+            result.reference_errors = reference_checks(typed)
+            result.errors.extend(result.reference_errors)
         result.warnings.extend(odd_values(typed, result.columns))
     if "housing" in typed:
         hc = checkers["housing"]
@@ -666,7 +830,7 @@ def read(path: Path) -> ReadResult:
         result.warnings.extend(checker.warnings)
     result.errors.sort(key=sort_key)
     result.warnings.sort(key=sort_key)
-    result.frames = typed
+    result.frames = typed if complete else {}
     pop = result.population
     for t in ix.TABLES:
         if t.key in typed:

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from zengshou import interchange as ix
+from zengshou.frames import write_frame_csv
 from zengshou.workbooks import NUMBER_FORMATS, cell_format
 
 NOTES_SHEET = "填写说明"
@@ -189,7 +190,7 @@ def write_workbook(path: Path) -> Path:
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(str(path), {"strings_to_numbers": False}) as wb:
+    with xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False}) as wb:
         wb.set_properties({"title": "农户数据交换格式 空白模板", "comments": "填写后在“导入导出”页上传"})
         for t in ix.TABLES:
             sheet = wb.add_worksheet(t.name)
@@ -228,7 +229,7 @@ def write_csv_folder(folder: Path) -> list[Path]:
         path.write_bytes(b"\xef\xbb\xbf" + (",".join(t.headers) + "\n").encode("utf-8"))
         written.append(path)
     guide = folder / f"_{NOTES_SHEET}.csv"
-    guide.write_bytes(b"\xef\xbb\xbf" + notes().write_csv().encode("utf-8"))
+    write_frame_csv(notes(), guide)
     return [*written, guide]
 
 

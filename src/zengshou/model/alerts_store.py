@@ -10,24 +10,17 @@ from typing import Any
 
 import polars as pl
 
-from zengshou.frames import Population
-from zengshou.params import ParameterSet
 
-
-def store_alerts(
-    warned: pl.DataFrame, pop: Population, year: int, params: ParameterSet, username: str, version: str
-) -> dict[str, int]:
+def store_alerts(warned: pl.DataFrame, year: int, username: str, version: str) -> dict[str, int]:
     """Upsert ``warned`` (rows of :func:`zengshou.model.alerts`) in one transaction, with an audit event."""
     from django.db import transaction
     from django.utils import timezone
 
     from zengshou.monitor.store import store_alerts as upsert
-    from zengshou.pipeline import BatchResult
     from zengshou.registry.audit import record
 
-    result = BatchResult(year=year, quarter=None, params=params, population=pop, frames={"alerts": warned})
     now = timezone.now()
     with transaction.atomic():
-        counts: dict[str, Any] = upsert(result, now)
+        counts: dict[str, Any] = upsert(warned, year, None, now)
         record(username, "model.store_alerts", "risk_model", version, {"year": year, **counts})
     return {k: int(v) for k, v in counts.items()}

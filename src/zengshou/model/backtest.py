@@ -128,7 +128,9 @@ def backtest(
         raise ModelError(
             f"训练年度须早于测试年度{test_year}（可用：{years}） / training years must precede the test year"
         )
-    share = float(params.for_year("visit_budget_share", test_year)) if budget_share is None else budget_share
+    share = (
+        float(params.for_year("M02.visit_budget_share", test_year)) if budget_share is None else budget_share
+    )
     t0 = time.perf_counter()
     model = train(pop, train_years, params, source="backtest")
     t_train = time.perf_counter() - t0

@@ -2,7 +2,7 @@
 
 The training distribution of each feature is kept in the model card as decile edges and the share of
 known rows per bin. Scoring a year bins its features the same way; a PSI at or
-above ``drift_psi_threshold`` (0.25) means the feature moved so much that the model's probabilities
+above ``M02.drift_psi_threshold`` (0.25) means the feature moved so much that the model's probabilities
 for that year deserve less trust — a new kind of shock, a changed data source, a price collapse.
 """
 

@@ -21,8 +21,9 @@ import polars as pl
 from zengshou import interchange as ix
 from zengshou.frames import Population, conform
 from zengshou.income import account
-from zengshou.monitor.employment import holds_job, job_lost_between, lost_on
+from zengshou.monitor.lines import lines
 from zengshou.params import ParameterSet
+from zengshou.rules.employment import holds_job, job_lost_between, lost_on
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
 
     medical = _feed(pop, "medical", persons)
     if medical is not None:
-        high = float(params.for_year("medical_selfpay_high", year))
+        high = float(params.for_year("M03d.medical_selfpay_high", year))
         per_person = medical.group_by("household_id", "id_number", "year").agg(pl.col("self_paid").sum())
         now = per_person.filter(pl.col("year") == year)
         before_high = per_person.filter((pl.col("year") == year - 1) & (pl.col("self_paid") >= high))
@@ -202,7 +203,11 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
         new = pl.col("issued_on").is_between(start, end)
         parts.append(_count(disability, new, "disability_new"))
         parts.append(
-            _count(disability, new & pl.col("grade").is_in(["一级", "二级"]), "disability_severe_new")
+            _count(
+                disability,
+                new & pl.col("grade").is_in(list(ix.SEVERE_DISABILITY_GRADES)),
+                "disability_severe_new",
+            )
         )
         parts.append(_count(disability, pl.lit(True), "disability_total"))
         parts.append(
@@ -237,7 +242,7 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
 
     employment = _feed(pop, "employment", persons)
     if employment is not None:
-        # an open 失业 registration is unemployment, not a job (zengshou.monitor.employment)
+        # an open 失业 registration is unemployment, not a job (zengshou.rules.employment)
         active_now = holds_job(end)
         active_before = holds_job(prev_end)
         working = employment.filter(active_now).select("id_number").unique()
@@ -253,11 +258,12 @@ def _person_features(pop: Population, year: int, params: ParameterSet) -> list[p
 
     housing = pop.feeds.get("housing")
     if housing is not None and housing.height:
-        from zengshou.tiers.rules import housing_grades
+        from zengshou.rules.facts import UNSAFE_GRADES, assessed_grades
 
         parts.append(
-            housing_grades(pop).select(
-                "household_id", pl.col("grade").is_in(["C", "D"]).cast(pl.Int64).alias("house_unsafe")
+            assessed_grades(pop).select(
+                "household_id",
+                pl.col("assessed_grade").is_in(list(UNSAFE_GRADES)).cast(pl.Int64).alias("house_unsafe"),
             )
         )
     return parts
@@ -305,7 +311,9 @@ def _disasters(pop: Population, year: int, villages: pl.LazyFrame) -> pl.LazyFra
 
 
 def _age_structure(pop: Population, year: int) -> pl.LazyFrame:
-    age = pl.lit(year) - pl.col("id_number").str.slice(6, 4).cast(pl.Int64, strict=False)
+    from zengshou.rules.compute import fact_column
+
+    age = fact_column("age", year)
     return (
         pop.members.lazy()
         .select("household_id", age.alias("age"))
@@ -367,7 +375,8 @@ def build(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
                 "department_alert": pl.Boolean,
             }
         )
-    line = float(params.for_year("monitoring_line", year))
+    # each household's own line (the region's, or its city's or county's higher one)
+    line = lines(params, year).line_expr()
     prev_acc = account(known, year - 1).select(
         "household_id",
         pl.col("change_ratio").alias("pc_change_ratio_prev"),
@@ -404,7 +413,7 @@ def build(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
             _ratio(pl.col("medical_selfpay") + pl.col("education_spending"), net).alias("rigid_ratio"),
             _ratio(pl.col("consumption_pc"), pl.col("per_capita_income")).alias("consumption_ratio"),
             pl.col("fell").cast(pl.Int64).alias("fell_now"),
-            (pl.col("per_capita_income") < line).cast(pl.Int64).alias("under_line_now"),
+            (pl.col("per_capita_income") <= line).cast(pl.Int64).alias("under_line_now"),
         )
     )
     # No village or county figures: they are unique to an area and year, and the trees learnt which
@@ -501,11 +510,11 @@ def outcomes(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
     One row per household with whole-year income rows in both ``year`` − 1 and ``year``:
     ``household_id``, ``fell``, ``under_line``, ``at_risk`` (either), ``pc_income_next``.
     """
-    line = float(params.for_year("monitoring_line", year))
+    line = lines(params, year).line_expr()
     acc = account(as_of(pop, year), year).filter(pl.col("prev_per_capita_income").is_not_null())
     return acc.select(
         "household_id",
         pl.col("fell").fill_null(False),
-        (pl.col("per_capita_income") < line).fill_null(False).alias("under_line"),
+        (pl.col("per_capita_income") <= line).fill_null(False).alias("under_line"),
         pl.col("per_capita_income").alias("pc_income_next"),
     ).with_columns((pl.col("fell") | pl.col("under_line")).alias("at_risk"))

@@ -31,7 +31,7 @@ GROUP_SHOCKS: dict[str, tuple[str, ...]] = {
 
 def probability_text(probability: pl.Expr, step: float = 0.05, ceiling: float = 0.95) -> pl.Expr:
     """M02: a calibrated probability as an official reads it — "约85%": rounded to ``step``, never above
-    ``ceiling`` (``shown_probability``; docs/risk-model.md says why no forecast is shown as certain)."""
+    ``ceiling`` (``M02.shown_probability``; docs/risk-model.md says why no forecast is shown as certain)."""
     shown = ((probability / step).round(0) * step).clip(step, ceiling)
     return pl.concat_str([pl.lit("约"), (shown * 100).round(0).cast(pl.Int64).cast(pl.Utf8), pl.lit("%")])
 

@@ -1,9 +1,9 @@
 """M02: score a year with a trained model — probability, level, rank, top reasons — and turn it into alerts.
 
-Scores feed the alert system as their own code (``risk_alert_code``, R01) beside the rule alerts
-M03–M05: a household whose calibrated probability reaches a cut-off of ``level_cutoffs`` gets an
+Scores feed the alert system as their own code (``M02.alert_code``, R01) beside the rule alerts
+M03–M05: a household whose calibrated probability reaches a cut-off of ``M02.level_cutoffs`` gets an
 alert of that level, its explanation carrying the probability and the three reasons. At most
-``alert_share`` of the households (highest probabilities first) are warned, so the model adds a
+``M02.alert_share`` of the households (highest probabilities first) are warned, so the model adds a
 short list to the queue rather than a quarter of the region.
 """
 
@@ -45,7 +45,7 @@ class ScoreResult:
 
 
 def levels(probability: pl.Expr, cutoffs: list[float]) -> pl.Expr:
-    """M02: 一级/二级/三级 from the calibrated probability and ``level_cutoffs``; null under the last."""
+    """M02: 一级/二级/三级 from the calibrated probability and ``M02.level_cutoffs``; null under the last."""
     l1, l2, l3 = (float(c) for c in cutoffs)
     return (
         pl.when(probability >= l1)
@@ -67,10 +67,10 @@ def score_frame(
     x = model.matrix(frame)
     raw = model.raw(x)
     prob = model.calibrate(raw)
-    share = float(params.for_year("visit_budget_share", year)) if budget_share is None else budget_share
+    share = float(params.for_year("M02.visit_budget_share", year)) if budget_share is None else budget_share
     k = budget_count(frame.height, share)
-    cutoffs = list(params.for_year("level_cutoffs", year))
-    warned_at_most = budget_count(frame.height, float(params.for_year("alert_share", year)))
+    cutoffs = list(params.for_year("M02.level_cutoffs", year))
+    warned_at_most = budget_count(frame.height, float(params.for_year("M02.alert_share", year)))
     # raw score breaks ties of the step-shaped calibrated probability
     order = np.lexsort((-raw, -prob))
     rank = np.empty(len(prob), dtype=np.int64)
@@ -87,7 +87,7 @@ def score_frame(
         .then(levels(pl.col("probability"), cutoffs))
         .otherwise(pl.lit(None, dtype=pl.Utf8))
         .alias("level"),
-        pl.lit(str(params.for_year("risk_alert_code", year))).alias("code"),
+        pl.lit(str(params.for_year("M02.alert_code", year))).alias("code"),
         pl.lit(model.version).alias("model_version"),
     )
     # Reasons only where someone will read them (a warning or a planned visit): TreeSHAP is the
@@ -132,7 +132,7 @@ def score(
     report = drift.report(
         model.card.get("drift_reference", {}),
         frame,
-        float(params.for_year("drift_psi_threshold", year)),
+        float(params.for_year("M02.drift_psi_threshold", year)),
         labels,
     )
     return ScoreResult(year=year, scores=scores, drift=report, features=frame)
@@ -143,7 +143,7 @@ def alerts(scores: pl.DataFrame, params: ParameterSet | None = None) -> pl.DataF
 
     The explanation reads e.g. "模型预测2026年收入下降或低于监测范围的概率约70%（模型v3）。主要原因：
     工资性收入较上年下降48%；家庭成员新增大病（医保个人自付21,300元）；所在村（乡、县）2025年发生灾害1次…";
-    the probability is written as ``shown_probability`` says (rounded, never 100%).
+    the probability is written as ``M02.shown_probability`` says (rounded, never 100%).
     """
     from zengshou.monitor.rules import ALERT_SCHEMA
 
@@ -151,7 +151,7 @@ def alerts(scores: pl.DataFrame, params: ParameterSet | None = None) -> pl.DataF
     if warned.height == 0:
         return pl.DataFrame(schema=ALERT_SCHEMA)
     year = int(warned["year"].max())  # type: ignore[arg-type]
-    shown = (params or model_params()).for_year("shown_probability", year)
+    shown = (params or model_params()).for_year("M02.shown_probability", year)
     numbered = pl.col("reasons").list.eval(
         pl.concat_str([(pl.int_range(pl.len()) + 1).cast(pl.Utf8), pl.lit(". "), pl.element()])
     )
@@ -185,8 +185,8 @@ def alerts(scores: pl.DataFrame, params: ParameterSet | None = None) -> pl.DataF
 def pipeline_alerts(pop: Population, year: int, params: ParameterSet | None = None) -> pl.DataFrame:
     """R01 alerts of the latest stored model for a pipeline run; empty when no model was trained yet.
 
-    For a pipeline stage (``register_stage("risk", lambda r: pipeline_alerts(r.population, r.year))``):
-    a system without a model runs its rules as before instead of failing.
+    For a step of :func:`zengshou.pipeline.run_batch` (``pipeline_alerts(pop, year)``): a system
+    without a model runs its rules as before instead of failing.
     """
     from zengshou.model.storage import load
     from zengshou.monitor.rules import ALERT_SCHEMA

@@ -21,7 +21,7 @@ import polars as pl
 
 from zengshou.frames import Population
 from zengshou.model import drift, features
-from zengshou.params import ParameterSet
+from zengshou.params import ParameterSet, tree
 
 
 class ModelError(ValueError):
@@ -70,8 +70,8 @@ def _threads(card: dict[str, Any]) -> int:
 
 
 def model_params(*overrides: str) -> ParameterSet:
-    """Monitoring and tier parameters (for features and rule alerts) with the model's own, then overrides."""
-    return ParameterSet.shipped("monitoring", "tiers", "risk_model", overrides=overrides)
+    """The parameter tree (features and rule alerts read monitoring and tier keys), then overrides."""
+    return tree(overrides)
 
 
 def parse_years(text: str) -> list[int]:
@@ -165,7 +165,7 @@ def train(
 ) -> RiskModel:
     """Train and calibrate on ``years`` (feature years; default every year with a following year).
 
-    Raises :class:`ModelError` when the data are too few (see ``min_training_*`` in risk_model.yaml).
+    Raises :class:`ModelError` when the data are too few (see the parameters ``M02.min_training_*``).
     """
     import lightgbm as lgb
     from sklearn.isotonic import IsotonicRegression
@@ -178,9 +178,9 @@ def train(
             "no two consecutive years of whole-year income: training needs at least years t and t+1"
         )
     last = max(years)
-    min_households = int(params.for_year("min_training_households", last))
-    min_positives = int(params.for_year("min_training_positives", last))
-    settings = dict(params.for_year("boosting", last))
+    min_households = int(params.for_year("M02.min_training_households", last))
+    min_positives = int(params.for_year("M02.min_training_positives", last))
+    settings = dict(params.for_year("M02.boosting", last))
     t0 = time.perf_counter()
     frame = training_frame(pop, years, params)
     t_features = time.perf_counter() - t0
@@ -249,7 +249,7 @@ def train(
     cal_x = [float(v) for v in iso.X_thresholds_]
     cal_y = [float(v) for v in iso.y_thresholds_]
     prob_valid = np.interp(raw_valid, cal_x, cal_y)
-    budget = float(params.for_year("visit_budget_share", last))
+    budget = float(params.for_year("M02.visit_budget_share", last))
     k = budget_count(int(mask.sum()), budget)
     gains = booster.feature_importance(importance_type="gain")
     importance = sorted(zip(features.FEATURE_NAMES, gains, strict=True), key=lambda p: -p[1])
@@ -265,7 +265,7 @@ def train(
     )
     card: dict[str, Any] = {
         "model": "risk",
-        "code": str(params.for_year("risk_alert_code", last)),
+        "code": str(params.for_year("M02.alert_code", last)),
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source": source,
         "years": years,

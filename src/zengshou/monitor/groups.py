@@ -7,15 +7,14 @@ per-capita income fell year on year, against the national average (a parameter).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import polars as pl
 
 from zengshou.frames import Population
 from zengshou.params import ParameterSet
 from zengshou.registry import areas
-
-Level = Literal["region", "city", "county", "township", "village"]
+from zengshou.registry.areas import Level, area_expr
+from zengshou.rules.compute import fact_column
+from zengshou.tiers.rules import with_scope
 
 #: group name → (Chinese label, household condition). Persons are counted per member unless noted.
 GROUPS: dict[str, str] = {
@@ -29,28 +28,16 @@ GROUPS: dict[str, str] = {
 }
 
 
-def area_expr(level: Level) -> pl.Expr:
-    """The area code at ``level`` of a 12-digit village code."""
-    v = pl.col("village_code")
-    if level == "village":
-        return v
-    if level == "township":
-        return v.str.slice(0, 9)
-    if level == "county":
-        return v.str.slice(0, 6)
-    if level == "city":
-        return pl.concat_str([v.str.slice(0, 4), pl.lit("00")])
-    if level == "region":
-        return pl.concat_str([v.str.slice(0, 2), pl.lit("0000")])
-    raise ValueError(f"未知的区划级别 {level!r} / unknown level")
-
-
 def _person_frame(pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame, level: Level) -> pl.LazyFrame:
     """One row per person with the flags every count needs."""
     hh = (
         pop.households.lazy()
         .select("household_id", "village_code", "household_type", "dibao_household", "tekun")
-        .join(tiers.lazy().select("household_id", "quintile"), on="household_id", how="left")
+        .join(
+            with_scope(tiers, pop.households).lazy().select("household_id", "quintile", "in_scope"),
+            on="household_id",
+            how="left",
+        )
         .join(accounts.lazy().select("household_id", "fell"), on="household_id", how="left")
     )
     return (
@@ -59,19 +46,14 @@ def _person_frame(pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame, 
         .join(hh, on="household_id", how="inner")
         .with_columns(
             area_expr(level).alias("area_code"),
-            pl.col("household_type").str.starts_with("监测对象-").fill_null(False).alias("monitoring"),
+            fact_column("is_monitoring_object", 0).fill_null(False).alias("monitoring"),
             (pl.col("dibao").fill_null(False) | pl.col("dibao_household").fill_null(False)).alias("dibao_p"),
             pl.col("tekun").fill_null(False).alias("tekun_p"),
             pl.col("disability_grade").is_not_null().alias("disabled"),
-            pl.col("disability_grade").is_in(["一级", "二级"]).fill_null(False).alias("severe"),
+            fact_column("severe_disabled", 0).fill_null(False).alias("severe"),
             (pl.col("quintile") == "低收入组").fill_null(False).alias("low_income"),
         )
-        .with_columns(
-            (
-                pl.col("low_income")
-                & (pl.col("household_type").is_in(["脱贫户"]) | pl.col("monitoring")).fill_null(False)
-            ).alias("plan_scope"),
-        )
+        .with_columns(pl.col("in_scope").fill_null(False).alias("plan_scope"))
         .with_columns(
             (pl.col("plan_scope") & pl.col("fell").fill_null(False)).alias("plan_scope_fell"),
             (pl.col("low_income") & pl.col("fell").fill_null(False)).alias("low_income_fell"),
@@ -130,7 +112,7 @@ def group_counts(
         "area_code", "area_name", *[c for c in out.columns if c not in ("area_code", "area_name")]
     )
     if params is not None and year is not None:
-        avg = float(params.for_year("fell_share_national_average", year))
+        avg = float(params.for_year("M04.fell_share_national_average", year))
         out = out.with_columns(
             pl.lit(avg).alias("fell_share_national_average"),
             (pl.col("plan_scope_fell_share") >= avg).alias("above_national_average"),

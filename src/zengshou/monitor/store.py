@@ -1,8 +1,7 @@
-"""Bulk writes of a pipeline result: tier results replaced per period, alerts upserted by fingerprint.
+"""Alerts as they leave the batch: the 预警 result table and the bulk upsert of stored alerts.
 
-PostgreSQL gets ``COPY … FROM STDIN`` of a CSV the frame writes itself; SQLite gets one prepared
-``executemany``. Neither goes through one ORM object per row. Everything happens in one transaction,
-so a failed store leaves the previous results in place.
+Rows go through :mod:`zengshou.registry.bulk` (PostgreSQL ``COPY``, SQLite ``executemany``), never one
+ORM object per row, inside the caller's transaction, so a failed store leaves the previous alerts.
 
 Alerts: a fingerprint (code|household or area|year[|detail]) already open (new/verified) is refreshed
 (level, explanation, quarter), never duplicated; one already decided this year (included, dismissed,
@@ -11,18 +10,13 @@ closed) is not raised again for the same year; the rest are inserted as new.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
-from zengshou.monitor.models import OPEN_STATUSES
-
-if TYPE_CHECKING:
-    from zengshou.pipeline import BatchResult
+from zengshou.registry import bulk
 
 _CHUNK = 5000
 
@@ -30,23 +24,6 @@ _CHUNK = 5000
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
-
-
-def bulk_insert(table: str, frame: pl.DataFrame) -> int:
-    """Insert every row of ``frame`` (columns = the table's columns) in bulk."""
-    if frame.height == 0:
-        return 0
-    cols = ", ".join(frame.columns)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            buf = io.BytesIO()
-            frame.write_csv(buf, include_header=False, quote_style="non_numeric", null_value="")
-            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buf.getvalue())
-        else:
-            marks = ", ".join(["%s"] * frame.width)
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", frame.rows())
-    return frame.height
 
 
 def _db_time(value: Any) -> Any:
@@ -63,60 +40,26 @@ def _existing_codes(table: str, column: str, codes: list[str]) -> set[str]:
     return found
 
 
-def store_tiers(result: BatchResult, username: str, now: Any) -> int:
-    """Replace the stored tier results of the run's period for the households it covered."""
-    from zengshou.tiers.models import TierResult
-
-    acc = result.accounts.select(
-        "household_id",
-        "net_income",
-        "wage_pc",
-        "operating_net_pc",
-        "property_pc",
-        "transfer_pc",
-        "consumption_pc",
-        "prev_per_capita_income",
-        "change_ratio",
-        "fell",
+def result_table(alerts: pl.DataFrame) -> pl.DataFrame:
+    """The spec's 预警 table with its Chinese columns."""
+    return alerts.select(
+        pl.col("household_id").alias("户编号"),
+        pl.col("code").alias("预警代码"),
+        pl.col("level").alias("级别"),
+        # An area alert has no 户编号; its explanation names the area so the row stands alone.
+        pl.when(pl.col("household_id").is_null())
+        .then(pl.concat_str([pl.lit("【"), pl.col("area_code"), pl.lit("】"), pl.col("explanation")]))
+        .otherwise(pl.col("explanation"))
+        .alias("说明"),
     )
-    rows = (
-        result.tiers.select("household_id", "size", "per_capita_income", "quintile", "tier", "reasons")
-        .join(acc, on="household_id", how="left")
-        .select(
-            pl.col("household_id"),
-            pl.lit(result.year, dtype=pl.Int64).alias("year"),
-            pl.lit(result.quarter, dtype=pl.Int64).alias("quarter"),
-            "size",
-            "net_income",
-            "per_capita_income",
-            "wage_pc",
-            "operating_net_pc",
-            "property_pc",
-            "transfer_pc",
-            "consumption_pc",
-            "prev_per_capita_income",
-            "change_ratio",
-            "fell",
-            pl.col("quintile").fill_null(""),
-            pl.col("tier").fill_null(""),
-            pl.col("reasons").fill_null(""),
-            pl.lit(str(_db_time(now))).alias("computed_at"),
-            pl.lit(username).alias("computed_by"),
-        )
-    )
-    ids = rows["household_id"].to_list()
-    period = TierResult.objects.filter(year=result.year, quarter=result.quarter)
-    for chunk in _chunks(ids):
-        period.filter(household_id__in=chunk).delete()
-    return bulk_insert(TierResult._meta.db_table, rows)
 
 
-def store_alerts(result: BatchResult, now: Any) -> dict[str, int]:
-    """Upsert the run's alerts by fingerprint (module docstring)."""
-    from zengshou.monitor.models import Alert
+def store_alerts(alerts: pl.DataFrame, year: int, quarter: int | None, now: Any) -> dict[str, int]:
+    """Upsert the alerts raised for the period by fingerprint (module docstring); counts."""
+    from zengshou.monitor.models import OPEN_STATUSES, Alert
 
-    run = result.alerts
-    existing_rows = list(Alert.objects.filter(year=result.year).values_list("id", "fingerprint", "status"))
+    run = alerts
+    existing_rows = list(Alert.objects.filter(year=year).values_list("id", "fingerprint", "status"))
     existing = pl.DataFrame(
         existing_rows, schema={"id": pl.Int64, "fingerprint": pl.Utf8, "status": pl.Utf8}, orient="row"
     )
@@ -138,7 +81,7 @@ def store_alerts(result: BatchResult, now: Any) -> dict[str, int]:
                 else f"UPDATE {Alert._meta.db_table} SET level = %s, explanation = %s, quarter = %s, updated_at = %s "
                 "WHERE id = %s AND (level <> %s OR explanation <> %s OR quarter IS NOT %s)",
                 [
-                    (lvl, exp, result.quarter, stamp, i, lvl, exp, result.quarter)
+                    (lvl, exp, quarter, stamp, i, lvl, exp, quarter)
                     for i, lvl, exp in refresh.select("id", "level", "explanation").iter_rows()
                 ],
             )
@@ -147,8 +90,8 @@ def store_alerts(result: BatchResult, now: Any) -> dict[str, int]:
         pl.col("household_id"),
         pl.when(pl.col("area_code").is_in(list(areas))).then(pl.col("area_code")).alias("area_id"),
         pl.col("area_code").fill_null(""),
-        pl.lit(result.year, dtype=pl.Int64).alias("year"),
-        pl.lit(result.quarter, dtype=pl.Int64).alias("quarter"),
+        pl.lit(year, dtype=pl.Int64).alias("year"),
+        pl.lit(quarter, dtype=pl.Int64).alias("quarter"),
         "code",
         "level",
         "explanation",
@@ -160,27 +103,9 @@ def store_alerts(result: BatchResult, now: Any) -> dict[str, int]:
         pl.lit("").alias("dismissed_reason"),
         "fingerprint",
     )
-    inserted = bulk_insert(Alert._meta.db_table, rows)
+    inserted = bulk.insert_frame(Alert._meta.db_table, rows)
     return {
         "alerts_new": inserted,
         "alerts_refreshed": refresh.height,
         "alerts_already_decided": decided.height,
     }
-
-
-def store_result(result: BatchResult, username: str) -> dict[str, int]:
-    """Write tier results and alerts in one transaction and record the run in the audit trail."""
-    from zengshou.registry.audit import record
-
-    now = timezone.now()
-    with transaction.atomic():
-        counts = {"tier_results": store_tiers(result, username, now)}
-        counts.update(store_alerts(result, now))
-        record(
-            username,
-            "pipeline.store",
-            "pipeline",
-            f"{result.year}" + (f"Q{result.quarter}" if result.quarter else ""),
-            {"year": result.year, "quarter": result.quarter, **counts},
-        )
-    return counts

@@ -106,27 +106,54 @@ def include(alert: Alert, username: str, monitoring_type: str, note: str = "") -
             raise WorkflowError("区域性预警没有对应农户，不能纳入监测对象；请核实后排除或按户另行预警")
         household = locked.household
         assert household is not None
-        if MonitoringObject.objects.filter(household=household, risk_eliminated_on__isnull=True).exists():
-            raise WorkflowError(f"农户{household.household_id}已是监测对象（风险未消除），不能重复纳入")
-        obj = MonitoringObject.objects.create(
-            household=household,
-            monitoring_type=short,
-            included_on=timezone.localdate(),
-            included_by=username,
-            source_alert=locked,
-            previous_household_type=household.household_type,
-        )
-        household.household_type = f"监测对象-{short}"
-        household.save(update_fields=["household_type", "updated_at"])
+        obj = create_object(household, short, username, source_alert=locked)
         _move(locked, AlertStatus.INCLUDED, username, note or f"纳入监测对象：{short}")
-        record(
-            username,
-            "monitoring.include",
-            "household",
-            household.household_id,
-            {"monitoring_type": short, "alert": locked.pk, "previous_type": obj.previous_household_type},
-        )
     alert.refresh_from_db()
+    return obj
+
+
+def create_object(
+    household: Any,
+    short: str,
+    username: str,
+    source_alert: Alert | None = None,
+    risks: list[str] | tuple[str, ...] = (),
+    on: dt.date | None = None,
+    previous_type: str = "",
+) -> MonitoringObject:
+    """The household becomes a monitoring object of type ``short`` (inside the caller's transaction).
+
+    Its 户类型 becomes 监测对象-<type>, the type before is kept for risk elimination; ``risks`` fill
+    致贫/返贫风险1–5; ``previous_type`` overrides the type kept (a re-flagged household's
+    type before its first inclusion). Shared by the alert workflow and the monitoring procedure (县级审定).
+    """
+    if MonitoringObject.objects.filter(household=household, risk_eliminated_on__isnull=True).exists():
+        raise WorkflowError(f"农户{household.household_id}已是监测对象（风险未消除），不能重复纳入")
+    slots = {f"risk_{i}": r for i, r in enumerate(list(risks)[:5], start=1)}
+    previous = previous_type or household.household_type
+    obj = MonitoringObject.objects.create(
+        household=household,
+        monitoring_type=short,
+        included_on=on or timezone.localdate(),
+        included_by=username,
+        source_alert=source_alert,
+        previous_household_type=previous,
+        **slots,
+    )
+    household.household_type = f"监测对象-{short}"
+    household.save(update_fields=["household_type", "updated_at"])
+    record(
+        username,
+        "monitoring.include",
+        "household",
+        household.household_id,
+        {
+            "monitoring_type": short,
+            "alert": source_alert.pk if source_alert else None,
+            "previous_type": obj.previous_household_type,
+            "risks": list(risks),
+        },
+    )
     return obj
 
 
@@ -150,19 +177,20 @@ def _period_end(year: int, quarter: int | None) -> dt.date:
 
 
 def income_check(obj: MonitoringObject, params: Any = None) -> tuple[bool, list[dict[str, Any]], str]:
-    """M05 part of risk elimination: the latest stored results since inclusion all at or above the line.
+    """M05 part of risk elimination: the latest stored results since inclusion all above the line.
 
-    Takes the ``risk_elimination_periods`` most recent stored tier results (年度 or cumulative
-    quarter) whose period ends on or after the inclusion date; each must have per-capita income at or
-    above the monitoring line of its year (pro-rated for a quarter). Returns (ok, the incomes checked,
-    why not).
+    Takes the ``M05.risk_elimination_periods`` most recent stored tier results (年度 or cumulative
+    quarter) whose period ends on or after the inclusion date; each must have per-capita income above
+    the monitoring line of its year and the household's area (:mod:`zengshou.monitor.lines`; pro-rated
+    for a quarter) — an income on the line is still "以下". Returns (ok, the incomes checked, why not).
     """
+    from zengshou.monitor.lines import lines
     from zengshou.monitor.rules import period_share
-    from zengshou.pipeline import default_params
+    from zengshou.params import tree
     from zengshou.tiers.models import TierResult
 
-    ps = params or default_params()
-    needed = int(ps.for_year("risk_elimination_periods", timezone.localdate().year))
+    ps = params or tree()
+    needed = int(ps.for_year("M05.risk_elimination_periods", timezone.localdate().year))
     results = [
         r
         for r in TierResult.objects.filter(household_id=obj.household_id).order_by("-year", "-quarter")
@@ -170,22 +198,30 @@ def income_check(obj: MonitoringObject, params: Any = None) -> tuple[bool, list[
     ]
     results.sort(key=lambda r: (r.year, r.quarter or 4, r.quarter is None), reverse=True)
     checked = []
+    village = obj.household.village_id
     for r in results[:needed]:
-        line = float(ps.for_year("monitoring_line", r.year)) * period_share(r.quarter)
+        known = lines(ps, r.year)
+        line = round(known.line(village) * period_share(r.quarter), 2)
         pc = float(r.per_capita_income) if r.per_capita_income is not None else None
         checked.append(
             {
                 "period": f"{r.year}" + (f"Q{r.quarter}" if r.quarter else ""),
                 "per_capita_income": pc,
-                "line": round(line, 2),
-                "above": pc is not None and pc >= line,
+                "line": line,
+                "line_assumed": known.assumed(village),
+                "above": pc is not None and pc > line,
             }
         )
     if len(checked) < needed:
         return False, checked, f"纳入监测后仅有{len(checked)}期收入结果，需连续{needed}期高于监测范围"
-    below = [str(c["period"]) for c in checked if not c["above"]]
+    below = [c for c in checked if not c["above"]]
     if below:
-        return False, checked, f"{'、'.join(below)}人均纯收入未高于监测范围"
+        lines_text = "、".join(
+            f"{c['line']:,.2f}".rstrip("0").rstrip(".") + "元" + ("（假设值）" if c["line_assumed"] else "")
+            for c in below
+        )
+        periods = "、".join(str(c["period"]) for c in below)
+        return False, checked, f"{periods}人均纯收入未高于监测范围（{lines_text}，“以下”含本数）"
     return True, checked, ""
 
 
@@ -213,26 +249,51 @@ def eliminate_risk(obj: MonitoringObject, username: str, evidence: str | dict[st
         )
         if open_alerts:
             raise WorkflowError(f"不能标注风险消除：该户尚有未处理预警（{'、'.join(sorted(open_alerts))}）")
-        locked.risk_eliminated_on = timezone.localdate()
-        locked.eliminated_by = username
-        locked.evidence = {
-            "note": evidence if isinstance(evidence, str) else "",
-            **({} if isinstance(evidence, str) else evidence),
-            "incomes": incomes,
-        }
-        locked.save(update_fields=["risk_eliminated_on", "eliminated_by", "evidence"])
-        household = locked.household
-        if locked.previous_household_type and household.household_type.startswith("监测对象-"):
-            household.household_type = locked.previous_household_type
-            household.save(update_fields=["household_type", "updated_at"])
-        if locked.source_alert is not None and locked.source_alert.status == AlertStatus.INCLUDED:
-            _move(locked.source_alert, AlertStatus.CLOSED, username, "监测对象风险消除")
-        record(
+        mark_eliminated(
+            locked,
             username,
-            "monitoring.eliminate",
-            "household",
-            household.household_id,
-            {"object": locked.pk, "incomes": incomes, "restored_type": household.household_type},
+            {
+                "note": evidence if isinstance(evidence, str) else "",
+                **({} if isinstance(evidence, str) else evidence),
+                "incomes": incomes,
+            },
         )
     obj.refresh_from_db()
     return obj
+
+
+def mark_eliminated(
+    locked: MonitoringObject,
+    username: str,
+    evidence: dict[str, Any],
+    method: str = "",
+    on: dt.date | None = None,
+) -> None:
+    """Write a checked risk elimination (inside the caller's transaction, the object row locked).
+
+    The 户类型 before inclusion comes back and the source alert is closed; shared by
+    :func:`eliminate_risk` and the monitoring procedure's 县级审定.
+    """
+    locked.risk_eliminated_on = on or timezone.localdate()
+    locked.eliminated_by = username
+    locked.evidence = evidence
+    locked.elimination_method = method
+    locked.save(update_fields=["risk_eliminated_on", "eliminated_by", "evidence", "elimination_method"])
+    household = locked.household
+    if locked.previous_household_type and household.household_type.startswith("监测对象-"):
+        household.household_type = locked.previous_household_type
+        household.save(update_fields=["household_type", "updated_at"])
+    if locked.source_alert is not None and locked.source_alert.status == AlertStatus.INCLUDED:
+        _move(locked.source_alert, AlertStatus.CLOSED, username, "监测对象风险消除")
+    record(
+        username,
+        "monitoring.eliminate",
+        "household",
+        household.household_id,
+        {
+            "object": locked.pk,
+            "incomes": evidence.get("incomes", []),
+            "restored_type": household.household_type,
+            "method": method,
+        },
+    )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+from collections.abc import Collection
 
 import polars as pl
 
-from zengshou import interchange as ix
 from zengshou.frames import Population
 from zengshou.pairing.solver import MAX_HOUSEHOLDS, PairingInputError, PairingResult, solve
-from zengshou.params import ParameterError, ParameterSet
+from zengshou.params import ParameterSet
+from zengshou.tiers.rules import with_scope
 
 __all__ = [
     "PairingInputError",
@@ -20,14 +19,8 @@ __all__ = [
     "max_households",
     "pair_population",
     "pairing_table",
-    "pipeline_stage",
-    "pipeline_table",
     "solve",
 ]
-
-#: Household types of the low-income plan's scope (catalogue working definitions).
-SCOPE_TYPES = ("脱贫户", *ix.MONITORING_TYPES)
-LOW_INCOME = ix.QUINTILES[0]
 
 
 def household_frame(pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame) -> pl.DataFrame:
@@ -36,18 +29,17 @@ def household_frame(pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame
     The current cadre is read from the cadres table's 现帮扶户编号 (the interchange format's record
     of existing pairs); the county is the first six digits of the village code.
     """
-    current = (
-        pop.cadres.select("cadre_id", pl.col("current_households").str.split(";"))
-        .explode("current_households")
-        .select(pl.col("current_households").str.strip_chars().alias("household_id"), "cadre_id")
-        .filter(pl.col("household_id").is_not_null() & (pl.col("household_id") != ""))
-        .unique(subset="household_id", keep="first")
-    )
+    current = _current(pop).unique(subset="household_id", keep="first", maintain_order=True)
     return (
         pop.households.lazy()
-        .filter(pl.col("household_type").is_in(SCOPE_TYPES))
         .select("household_id", "village_code")
-        .join(tiers.lazy().filter(pl.col("quintile") == LOW_INCOME).select("household_id"), on="household_id")
+        .join(
+            with_scope(tiers, pop.households)
+            .lazy()
+            .filter(pl.col("in_scope").fill_null(False))
+            .select("household_id"),
+            on="household_id",
+        )
         .join(
             accounts.lazy().select("household_id", "fell", "per_capita_income"), on="household_id", how="left"
         )
@@ -56,15 +48,22 @@ def household_frame(pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame
             pl.col("village_code").str.slice(0, 6).alias("county_code"), pl.col("fell").fill_null(False)
         )
         .select("household_id", "county_code", "village_code", "fell", "per_capita_income", "cadre_id")
+        .sort("household_id")  # the solver breaks ties between equally good cadres in this order
         .collect()
     )
 
 
-def cadre_frame(pop: Population) -> pl.DataFrame:
-    """Cadres with ``area_code``: the township (9 digits) or village (12) their unit names, if any.
+def cadre_frame(
+    pop: Population, proposal: Collection[str] | None = None, falling: Collection[str] = ()
+) -> pl.DataFrame:
+    """Cadres with ``area_code`` (the township or village their unit names, if any) and the pairs
+    they keep outside the proposal.
 
     A unit such as "某某镇人民政府" or "某某村委会" is responsible for that township or village of
-    its own county; the solver then prefers it for households there.
+    its own county; the solver then prefers it for households there. ``fixed_households`` counts a
+    cadre's current households outside ``proposal`` (another area, or out of scope: he still helps
+    them, so they count against the limit), ``fixed_falling`` those of them in ``falling`` (falling
+    households in scope, which hold his one-to-one place).
     """
     cadres = pop.cadres.select("cadre_id", "rank", "county_code", pl.col("unit").fill_null(""))
     names = pl.concat(
@@ -83,14 +82,51 @@ def cadre_frame(pop: Population) -> pl.DataFrame:
         .unique(subset="cadre_id", keep="first")
         .select("cadre_id", pl.col("code").alias("area_code"))
     )
-    return cadres.join(matched, on="cadre_id", how="left")
+    held = _current(pop).filter(~pl.col("household_id").is_in(list(proposal or ())))
+    fixed = held.group_by("cadre_id").agg(
+        pl.len().cast(pl.Int64).alias("fixed_households"),
+        pl.col("household_id").is_in(list(falling)).sum().cast(pl.Int64).alias("fixed_falling"),
+    )
+    return (
+        cadres.join(matched, on="cadre_id", how="left")
+        .join(fixed, on="cadre_id", how="left")
+        .with_columns(pl.col("fixed_households").fill_null(0), pl.col("fixed_falling").fill_null(0))
+    )
+
+
+def _current(pop: Population) -> pl.DataFrame:
+    """Every open pair the cadres table records (现帮扶户编号): cadre_id, household_id."""
+    return (
+        pop.cadres.select("cadre_id", pl.col("current_households").str.split(";"))
+        .explode("current_households")
+        .select("cadre_id", pl.col("current_households").str.strip_chars().alias("household_id"))
+        .filter(pl.col("household_id").is_not_null() & (pl.col("household_id") != ""))
+        .unique(subset=["cadre_id", "household_id"], keep="first", maintain_order=True)
+    )
 
 
 def pair_population(
-    pop: Population, accounts: pl.DataFrame, tiers: pl.DataFrame, max_households: int = MAX_HOUSEHOLDS
+    pop: Population,
+    accounts: pl.DataFrame,
+    tiers: pl.DataFrame,
+    max_households: int = MAX_HOUSEHOLDS,
+    area: str | None = None,
 ) -> PairingResult:
-    """S02 over a population after income accounting and tiers (the batch pipeline's frames)."""
-    return solve(household_frame(pop, accounts, tiers), cadre_frame(pop), max_households)
+    """S02 over a population after income accounting and tiers (the batch pipeline's frames).
+
+    With ``area`` only its households are paired; the pairs of the population's other households
+    stay as they are and count against their cadres' limit and one-to-one place, so a county's
+    proposal over its city's population may take any senior cadre of the city that is still free.
+    """
+    scope = household_frame(pop, accounts, tiers)
+    free = scope
+    if area:
+        from zengshou.registry.areas import code_prefix
+
+        free = scope.filter(pl.col("village_code").str.starts_with(code_prefix(area)))
+    proposal = free["household_id"].to_list()
+    falling = scope.filter(pl.col("fell") & ~pl.col("household_id").is_in(proposal))["household_id"]
+    return solve(free, cadre_frame(pop, proposal, falling.to_list()), max_households)
 
 
 def pairing_table(result: PairingResult) -> pl.DataFrame:
@@ -113,34 +149,10 @@ PAIRS_SCHEMA = {
     "reason": pl.Utf8,
     "rank": pl.Utf8,
     "change": pl.Utf8,
+    "interim": pl.Boolean,
 }
 
 
 def max_households(params: ParameterSet, year: int) -> int:
-    """S02's limit for ``year``: ``pairing_max_households`` of assess.yaml, or of the user's file."""
-    return int(ParameterSet.shipped("assess").overridden_by(params).for_year("pairing_max_households", year))
-
-
-def pipeline_stage(result: Any) -> pl.DataFrame:
-    """S02 as the batch pipeline's "pairing" stage (:mod:`zengshou.pairing.stage`): the proposal's pairs.
-
-    An input without cadres (a file with no 帮扶干部 table) gives an empty frame at once: there is
-    nobody to pair with, and listing every household as unpaired would only say the file has none.
-    """
-    if result.population.cadres.height == 0:
-        return pl.DataFrame(schema=PAIRS_SCHEMA)
-    try:
-        cap = max_households(result.params, result.year)
-    except ParameterError as exc:  # a year before the plans: the other tables are still written
-        print(f"结对未计算 / pairing not computed: {exc}", file=sys.stderr)
-        return pl.DataFrame(schema=PAIRS_SCHEMA)
-    return pair_population(result.population, result.accounts, result.tiers, cap).pairs
-
-
-def pipeline_table(result: Any) -> pl.DataFrame:
-    """The 结对 result table from the "pairing" stage's frame (for ``register_result_table``)."""
-    return result.frames["pairing"].select(
-        pl.col("household_id").alias("户编号"),
-        pl.col("cadre_id").alias("干部编号"),
-        pl.col("rank").alias("干部职级"),
-    )
+    """S02's limit for ``year``: ``S02.max_households`` of the tree, or of the user's file."""
+    return int(params.with_shipped().for_year("S02.max_households", year))

@@ -1,4 +1,5 @@
-"""The administrative hierarchy: Ningxia's region, 5 cities and 22 counties (GB/T 2260) and lookups."""
+"""The administrative hierarchy: Ningxia's region, 5 cities and 22 counties (GB/T 2260), lookups, and
+the code-prefix helpers every scope filter and per-area count uses."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import polars as pl
+from django.db.models import Q
+
+Level = Literal["region", "city", "county", "township", "village"]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ningxia_areas.csv"
 REGION_CODE = "640000"
@@ -85,3 +91,27 @@ def code_prefix(code: str) -> str:
     if level == "city":
         return code[:4]
     return code
+
+
+def code_range(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix`` as an index range (division codes are digits; ':' follows '9').
+
+    Same rows as ``__startswith``, but SQLite's LIKE cannot use an index and a range can.
+    """
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":"})
+
+
+def area_expr(level: Level) -> pl.Expr:
+    """The area code at ``level`` of a 12-digit village code."""
+    v = pl.col("village_code")
+    if level == "village":
+        return v
+    if level == "township":
+        return v.str.slice(0, 9)
+    if level == "county":
+        return v.str.slice(0, 6)
+    if level == "city":
+        return pl.concat_str([v.str.slice(0, 4), pl.lit("00")])
+    if level == "region":
+        return pl.concat_str([v.str.slice(0, 2), pl.lit("0000")])
+    raise ValueError(f"未知的区划级别 {level!r} / unknown level")

@@ -128,6 +128,19 @@ class Member(models.Model):
     medical_insured = models.BooleanField("参加基本医疗保险")
     dibao = models.BooleanField("享受低保", null=True)
     business_since = models.IntegerField("创业年份", null=True, blank=True)
+    job_channel = models.CharField(
+        "就业渠道", max_length=12, choices=_choices(ix.JOB_CHANNELS), blank=True, default=""
+    )
+    public_post_until = models.IntegerField("公益性岗位补贴期满年份", null=True, blank=True)
+    tekun = models.BooleanField("享受特困供养", null=True)
+    work_place = models.CharField("务工所在地", max_length=100, blank=True, default="")
+    monthly_wage = models.DecimalField("务工月收入", max_digits=12, decimal_places=2, null=True, blank=True)
+    public_welfare_post = models.BooleanField("公益性岗位", null=True)
+    public_welfare_months = models.IntegerField("公益性岗位(月数)", null=True, blank=True)
+    employee_medical_insured = models.BooleanField("参加城镇职工基本医疗保险", null=True)
+    critical_illness_insured = models.BooleanField("参加大病保险", null=True)
+    pension_insured = models.BooleanField("参加城乡居民基本养老保险", null=True)
+    medical_assistance = models.BooleanField("接受医疗救助", null=True)
 
     class Meta:
         verbose_name = "家庭成员"
@@ -139,6 +152,15 @@ class Member(models.Model):
             CheckConstraint(
                 condition=Q(work_months__isnull=True) | Q(work_months__gte=0, work_months__lte=12),
                 name="member_work_months_0_12",
+            ),
+            CheckConstraint(
+                condition=Q(public_welfare_months__isnull=True)
+                | Q(public_welfare_months__gte=0, public_welfare_months__lte=12),
+                name="member_public_welfare_months_0_12",
+            ),
+            CheckConstraint(
+                condition=Q(monthly_wage__isnull=True) | Q(monthly_wage__gte=0),
+                name="member_monthly_wage_non_negative",
             ),
             CheckConstraint(condition=Q(relation__in=ix.RELATIONS), name="member_relation_valid"),
         ]
@@ -160,6 +182,14 @@ class Income(models.Model):
     transfer = models.DecimalField("转移性收入", max_digits=14, decimal_places=2, default=0)
     transfer_dibao = models.DecimalField("其中:低保金", max_digits=14, decimal_places=2, default=0)
     transfer_pension = models.DecimalField("其中:养老金", max_digits=14, decimal_places=2, default=0)
+    transfer_tekun = models.DecimalField("其中:特困供养金", max_digits=14, decimal_places=2, default=0)
+    transfer_eco = models.DecimalField("其中:生态补偿金", max_digits=14, decimal_places=2, default=0)
+    transfer_family_planning = models.DecimalField(
+        "其中:计划生育金", max_digits=14, decimal_places=2, default=0
+    )
+    transfer_other = models.DecimalField("其中:其他转移性收入", max_digits=14, decimal_places=2, default=0)
+    #: Insurance claims paid out: income beside 转移性收入 (net income adds it), not part of it.
+    claims = models.DecimalField("理赔收入", max_digits=14, decimal_places=2, default=0)
     consumption = models.DecimalField("生活消费支出", max_digits=14, decimal_places=2, default=0)
     medical_selfpay = models.DecimalField("合规自付医疗费用", max_digits=14, decimal_places=2, default=0)
     education_spending = models.DecimalField("教育支出", max_digits=14, decimal_places=2, default=0)
@@ -231,7 +261,7 @@ class FeedBatch(models.Model):
     rows = models.IntegerField("行数", default=0)
     matched = models.IntegerField("匹配行数", default=0)
     unmatched = models.IntegerField("未匹配行数", default=0)
-    #: SHA-256 of the file as received, so the same file imported twice is recognised (issue 3).
+    #: SHA-256 of the file as received, so the same file imported twice is recognised.
     checksum = models.CharField("文件校验和", max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
@@ -309,6 +339,36 @@ class EducationRecord(_FeedRecord):
 
     class Meta:
         verbose_name = "教育数据"
+
+
+class MigrantWorkRecord(_FeedRecord):
+    """A row of the national system's monthly 已外出务工 or 计划外出务工 list (which: the batch's kind)."""
+
+    month = models.DateField("月份")  # the month the list reports, first day
+    went_out_on = models.DateField("外出务工时间", null=True, blank=True)
+    planned_on = models.DateField("计划外出时间", null=True, blank=True)
+    work = models.CharField("务工区域", max_length=12, blank=True, default="")
+    work_place = models.CharField("务工所在地", max_length=100, blank=True, default="")
+    job_channel = models.CharField("就业渠道", max_length=12, blank=True, default="")
+    employer = models.CharField("务工企业名称", max_length=200, blank=True, default="")
+    monthly_wage = models.DecimalField("务工月收入", max_digits=12, decimal_places=2, null=True, blank=True)
+    work_months = models.IntegerField("务工时间(月)", null=True, blank=True)
+    wish = models.CharField("意向工种", max_length=100, blank=True, default="")
+    needs = models.CharField("服务需求", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "外出务工名单"
+        indexes = [models.Index(fields=["month"])]
+        constraints = [
+            CheckConstraint(
+                condition=Q(monthly_wage__isnull=True) | Q(monthly_wage__gte=0),
+                name="migrant_monthly_wage_non_negative",
+            ),
+            CheckConstraint(
+                condition=Q(work_months__isnull=True) | Q(work_months__gte=0, work_months__lte=12),
+                name="migrant_work_months_0_12",
+            ),
+        ]
 
 
 class HousingRecord(models.Model):

@@ -71,4 +71,4 @@ def _write_shocks(shocks: pl.DataFrame, path: Path) -> None:
             "event_date": "发生日期",
         }
     )
-    path.write_bytes(b"\xef\xbb\xbf" + renamed.write_csv().encode("utf-8"))
+    frames.write_frame_csv(renamed, path)

@@ -1,15 +1,29 @@
-"""C01–C03: five equal groups of persons, the three tiers and the override for unmet guarantees.
+"""C01–C03: five equal groups of households, the three tiers and the override for unmet guarantees.
 
-Quintiles (C01) rank *persons* by their household's per-capita net income, so every member counts
-and the five groups hold (as nearly as whole households allow) the same number of persons. Households
-with the same per-capita income form one block and always share a group; a block goes to the group
-in which its middle person falls (the midpoint rule), so a household spanning a boundary joins the
-group where most of its members rank, and the groups differ from one fifth by at most half a block.
-Official cut points, when a parameter file gives them for the year, replace the computed groups; a
-household whose income equals a cut point then belongs to the lower group.
+C02's tier of each group is the parameter ``C02.tier_of_quintile``; C03's guarantees are declared in
+:data:`GUARANTEES`, each a condition over the run's facts (:mod:`zengshou.rules.facts`) and the
+reason an official reads.
+
+Quintiles (C01) rank *households* by per-capita net income, as the statistics bureau's household
+survey does (以户为单位): five parts of 20% of households each, whatever their size. Households with
+the same per-capita income form one block and always share a group; a block that spans a boundary
+goes to the group in which its middle household falls (the midpoint rule; a middle exactly on a
+boundary goes to the upper group), so the groups differ from one fifth of the households by at most
+half a block.
+
+The groups are the region's for the year: a county, village or file is placed with the region's
+four cut points (:class:`CutPoints`), a household whose income equals a cut point belonging to the
+lower group. Cut points come, in this order, from the parameter ``C01.cut_points`` (official, entered
+for the year), from the caller (computed over every household of the region by the pipeline, or given
+to ``zengshou run``), or, where there are none, from ranking the frame itself — which the reason then
+says (本文件自行分组).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
@@ -17,15 +31,42 @@ from zengshou import interchange as ix
 from zengshou.frames import Population
 from zengshou.income.text import yuan_text
 from zengshou.params import ParameterError, ParameterSet
+from zengshou.rules import compute as rc
+from zengshou.rules.dsl import Env, Expr, col, compile_polars
+from zengshou.rules.facts import FACTS, UNSAFE_GRADES
+from zengshou.rules.text import Text, text_expr
 
-QUINTILE_TIER = {
-    "低收入组": "风险防范户",
-    "中间偏下收入组": "风险防范户",
-    "中间收入组": "巩固提升户",
-    "中间偏上收入组": "示范引领户",
-    "高收入组": "示范引领户",
-}
 RISK_TIER = "风险防范户"
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """One C03 reason to keep a household at 风险防范户: a condition over its facts and its reason text
+    (a template, or cases of which the first whose condition holds is used)."""
+
+    key: str
+    title: str
+    condition: Expr
+    reason: Text
+
+
+#: C03: 三保障 (compulsory education, basic medical insurance, safe housing), safe water and an open
+#: monitoring object, in the order the reasons are written.
+GUARANTEES: tuple[Guarantee, ...] = (
+    Guarantee(
+        "housing",
+        "住房安全",
+        col("housing_unsafe"),
+        (
+            (col("assessed_grade").isin(UNSAFE_GRADES), "住房不安全（住建鉴定{assessed_grade}级）"),
+            (None, "住房不安全"),
+        ),
+    ),
+    Guarantee("water", "饮水安全", col("water_unsafe"), "饮水不安全"),
+    Guarantee("schooling", "义务教育", col("dropouts") > 0, "义务教育阶段辍学{dropouts}人"),
+    Guarantee("insurance", "基本医疗保险", col("uninsured") > 0, "未参加基本医疗保险{uninsured}人"),
+    Guarantee("monitoring", "返贫致贫风险", col("monitoring_open"), "{household_type}，风险未消除"),
+)
 
 TIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household_id": pl.Utf8,
@@ -37,7 +78,50 @@ TIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     # Extras for the stored result and group monitoring.
     "quintile_index": pl.Int64,  # 0 = 低收入组 … 4 = 高收入组
     "c03_override": pl.Boolean,
+    #: The low-income plan's scope (L00, :data:`zengshou.rules.facts.SCOPE_CONDITIONS`), which pairing
+    #: (S02), the assessment and the statistics read; null in a year the scope is not in force.
+    "in_scope": pl.Boolean,
 }
+
+
+def scope_expr(params: ParameterSet, year: int) -> pl.Expr:
+    """L00 over ``household_type`` and ``quintile`` columns, as the facts layer defines it."""
+    fact = FACTS["in_scope"]
+    assert fact.expr is not None
+    try:
+        return compile_polars(fact.expr, rc.environment(params.with_shipped(), year))
+    except ParameterError:
+        return pl.lit(None, pl.Boolean)
+
+
+def scope_of(household_type: str | None, quintile: str | None, year: int) -> bool:
+    """L00 for one household: its type and group in ``year``."""
+    from zengshou.params import tree
+
+    frame = pl.DataFrame(
+        {"household_type": [household_type or None], "quintile": [quintile or None]},
+        schema={"household_type": pl.Utf8, "quintile": pl.Utf8},
+    )
+    return bool(frame.select(scope_expr(tree(), year).fill_null(False))[0, 0])
+
+
+def with_scope(
+    tiers: pl.DataFrame, households: pl.DataFrame, params: ParameterSet | None = None, year: int | None = None
+) -> pl.DataFrame:
+    """``tiers`` with ``in_scope`` (L00): the classification's own, or computed from ``quintile`` and
+    the households' type for a frame that has none (a file or a hand-made frame; the year's
+    parameters, or those in force today)."""
+    if "in_scope" in tiers.columns:
+        return tiers
+    from zengshou.params import tree
+
+    when = year if year is not None else dt.date.today().year
+    types = households.select("household_id", "household_type")
+    return (
+        tiers.join(types, on="household_id", how="left", maintain_order="left")
+        .with_columns(scope_expr(params or tree(), when).fill_null(False).alias("in_scope"))
+        .drop("household_type")
+    )
 
 
 def _param(params: ParameterSet, key: str, year: int, default: object) -> object:
@@ -49,181 +133,169 @@ def _param(params: ParameterSet, key: str, year: int, default: object) -> object
 
 def official_cut_points(params: ParameterSet, year: int) -> list[float] | None:
     """C01: the four official cut points for ``year``, or None to compute the groups from the data."""
-    raw = _param(params, "quintile_cut_points", year, None)
+    raw = _param(params, "C01.cut_points", year, None)
     if raw is None:
         return None
-    if not isinstance(raw, list) or len(raw) != 4:
+    return _ascending(raw, f"C01.cut_points {year}")
+
+
+def _ascending(raw: object, what: str) -> list[float]:
+    if not isinstance(raw, list | tuple) or len(raw) != 4:
         raise ParameterError(
-            f"quintile_cut_points {year}: 应为4个由低到高的分界点 / expected four ascending cut points, got {raw!r}"
+            f"{what}: 应为4个由低到高的分界点 / expected four ascending cut points, got {raw!r}"
         )
     cuts = [float(c) for c in raw]
     if cuts != sorted(cuts):
-        raise ParameterError(f"quintile_cut_points {year}: 分界点应由低到高 / cut points must ascend: {cuts}")
+        raise ParameterError(f"{what}: 分界点应由低到高 / cut points must ascend: {cuts}")
     return cuts
 
 
-def _with_quintile_index(accounts: pl.LazyFrame, cut_points: list[float] | None) -> pl.LazyFrame:
-    """Add ``quintile_index`` (0–4, null when unranked) to the accounts, without reordering them."""
-    rankable = pl.col("per_capita_income").is_not_null() & (pl.col("size") > 0)
-    if cut_points is not None:
-        idx = pl.sum_horizontal([(pl.col("per_capita_income") > c).cast(pl.Int64) for c in cut_points])
-        return accounts.with_columns(pl.when(rankable).then(idx).alias("quintile_index"))
+#: Where a run's cut points come from: the ``C01.cut_points`` parameter, the region's households
+#: ranked (the pipeline over the database), cut points given to ``zengshou run``, or the frame itself.
+Source = Literal["官方", "计算", "给定", "自行"]
+
+#: How the reason text names each source.
+SOURCE_LABELS: dict[str, str] = {
+    "官方": "官方分界点",
+    "计算": "全区计算分界点",
+    "给定": "给定分界点",
+    "自行": "本文件自行分组",
+}
+
+
+@dataclass(frozen=True)
+class CutPoints:
+    """C01's four cut points of a period and how they were obtained; ``households`` ranked (computed
+    ones only). Group k holds the households whose income is above k cut points."""
+
+    values: tuple[float, float, float, float]
+    source: Source
+    households: int | None = None
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self.source]
+
+    def text(self) -> str:
+        """The four cut points as a clerk reads them: ``6,000、11,000、16,000、24,000元``."""
+        return "、".join(f"{v:,.2f}".rstrip("0").rstrip(".") for v in self.values) + "元"
+
+    @classmethod
+    def given(cls, raw: object, source: Source = "给定") -> CutPoints:
+        """Cut points from a list or a ``6000,11000,16000,24000`` text; ParameterError when not four
+        ascending numbers."""
+        if isinstance(raw, str):
+            try:
+                raw = [float(p) for p in raw.replace("，", ",").split(",") if p.strip()]
+            except ValueError:
+                raise ParameterError(f"分界点应为4个数字，如 6000,11000,16000,24000 / got {raw!r}") from None
+        a, b, c, d = _ascending(raw, "分界点")
+        return cls((a, b, c, d), source)
+
+
+_RANKABLE = pl.col("per_capita_income").is_not_null() & (pl.col("size") > 0)
+
+
+def compute_cut_points(accounts: pl.DataFrame, source: Source = "计算") -> CutPoints | None:
+    """C01 over ``accounts`` (``size``, ``per_capita_income``): the cut points of their own ranking by
+    households (module docstring), or None when no household can be ranked.
+
+    Cut point k is the highest income of groups 0…k; below an empty lowest group it is one fen under
+    the lowest income, so applying the cut points to the same households gives back their groups.
+    """
     blocks = (
-        accounts.filter(rankable)
+        accounts.lazy()
+        .filter(_RANKABLE)
         .group_by("per_capita_income")
-        .agg(pl.col("size").sum().alias("persons"))
+        .agg(pl.len().alias("households"))
         .sort("per_capita_income")
-        .with_columns(pl.col("persons").cum_sum().alias("through"))
-        .select(
-            "per_capita_income",
-            # middle person of the block, as a share of all persons, times five
-            ((pl.col("through") - pl.col("persons") / 2) * 5 / pl.col("persons").sum())
+        .with_columns(pl.col("households").cum_sum().alias("through"))
+        .with_columns(
+            # the block's middle household, as a share of all households, times five
+            ((pl.col("through") - pl.col("households") / 2) * 5 / pl.col("households").sum())
             .floor()
             .clip(0, 4)
             .cast(pl.Int64)
-            .alias("quintile_index"),
+            .alias("group")
         )
+        .collect()
     )
-    # every rankable household's income is in ``blocks``; size-0 households have no income to match
-    return accounts.join(blocks, on="per_capita_income", how="left", maintain_order="left").with_columns(
-        pl.when(rankable).then(pl.col("quintile_index")).alias("quintile_index")
-    )
+    if blocks.height == 0:
+        return None
+    lowest = float(blocks["per_capita_income"][0]) - 0.01
+    top = blocks.group_by("group").agg(pl.col("per_capita_income").max())
+    highest = dict(top.iter_rows())
+    cuts: list[float] = []
+    for k in range(4):
+        below = [highest[g] for g in range(k + 1) if g in highest]
+        cuts.append(round(max(below), 2) if below else round(lowest, 2))
+    a, b, c, d = cuts
+    return CutPoints((a, b, c, d), source, int(blocks["households"].sum()))
 
 
-def quintile_index(accounts: pl.DataFrame, cut_points: list[float] | None = None) -> pl.DataFrame:
+def cut_points_for(
+    accounts: pl.DataFrame, params: ParameterSet, year: int, given: CutPoints | None = None
+) -> CutPoints | None:
+    """The cut points a run places its households with: official (``C01.cut_points``), else ``given``,
+    else the accounts' own ranking (None when nothing can be ranked)."""
+    official = official_cut_points(params, year)
+    if official is not None:
+        return CutPoints.given(official, "官方")
+    if given is not None:
+        return given
+    return compute_cut_points(accounts, "自行")
+
+
+def _with_quintile_index(accounts: pl.LazyFrame, cut_points: CutPoints | None) -> pl.LazyFrame:
+    """Add ``quintile_index`` (0–4, null when unranked) to the accounts, without reordering them."""
+    if cut_points is None:
+        return accounts.with_columns(pl.lit(None, pl.Int64).alias("quintile_index"))
+    idx = pl.sum_horizontal([(pl.col("per_capita_income") > c).cast(pl.Int64) for c in cut_points.values])
+    return accounts.with_columns(pl.when(_RANKABLE).then(idx).alias("quintile_index"))
+
+
+def quintile_index(accounts: pl.DataFrame, cut_points: list[float] | CutPoints | None = None) -> pl.DataFrame:
     """C01: ``household_id, quintile_index`` (0–4) for households with a per-capita income and size > 0.
 
-    Computed groups use the midpoint rule on blocks of equal income (module docstring); official cut
-    points place a household in group k when its income is above k cut points.
+    Without cut points the accounts rank themselves by households (module docstring); with them a
+    household is in group k when its income is above k cut points.
     """
+    if isinstance(cut_points, list | tuple):
+        cuts: CutPoints | None = CutPoints.given(list(cut_points))
+    else:
+        cuts = cut_points if cut_points is not None else compute_cut_points(accounts, "自行")
     lf = accounts.lazy().select("household_id", "size", "per_capita_income")
     return (
-        _with_quintile_index(lf, cut_points)
+        _with_quintile_index(lf, cuts)
         .filter(pl.col("quintile_index").is_not_null())
         .select("household_id", "quintile_index")
         .collect()
     )
 
 
-def guarantee_counts(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
-    """C03 facts per household as figures: 住建 grade, unsafe house or water, dropouts, uninsured, open
-    monitoring. Only households with at least one fact have a row (T14 reads the same frame).
-
-    Housing is unsafe when the 家庭 sheet says 否 or the latest 住建 assessment grades the house C or D;
-    a dropout is a member of compulsory-school age (on 31 December) recorded 辍学 in the member sheet
-    or the 教育 feed.
-    """
-    ages = _param(params, "compulsory_school_age", year, [6, 16])
-    assert isinstance(ages, list)
-    low, high = int(ages[0]), int(ages[1])
-
-    def aged(lf: pl.LazyFrame) -> pl.LazyFrame:
-        # age on 31 December from the birth year in the ID number (computed only on the few rows needed)
-        age = pl.lit(year) - pl.col("id_number").str.slice(6, 4).cast(pl.Int64, strict=False)
-        return lf.filter(age.is_between(low, high))
-
-    members = pop.members.lazy()
-    dropout_ids = aged(members.filter(pl.col("schooling") == "辍学").select("household_id", "id_number"))
-    edu = pop.feeds.get("education")
-    if edu is not None and edu.height:
-        feed_dropouts = aged(
-            edu.lazy()
-            .filter(pl.col("status") == "辍学")
-            .select("id_number")
-            .join(members.select("household_id", "id_number"), on="id_number")
-        )
-        dropout_ids = pl.concat([dropout_ids, feed_dropouts.select("household_id", "id_number")])
-    dropouts = dropout_ids.unique().group_by("household_id").agg(pl.len().alias("dropouts"))
-    uninsured = (
-        members.filter(pl.col("medical_insured").not_())
-        .group_by("household_id")
-        .agg(pl.len().alias("uninsured"))
-    )
-    hh = (
-        pop.households.lazy()
-        .select("household_id", "housing_safe", "water_safe", "household_type")
-        .join(dropouts, on="household_id", how="left")
-        .join(uninsured, on="household_id", how="left")
-        .join(housing_grades(pop), on="household_id", how="left")
-    )
+def _reason(g: Guarantee, env: Env) -> pl.Expr:
     return (
-        hh.select(
-            "household_id",
-            pl.col("grade").alias("housing_grade"),
-            (
-                pl.col("grade").is_in(["C", "D"]).fill_null(False)
-                | pl.col("housing_safe").not_().fill_null(False)
-            ).alias("housing_unsafe"),
-            pl.col("water_safe").not_().fill_null(False).alias("water_unsafe"),
-            pl.col("dropouts").fill_null(0),
-            pl.col("uninsured").fill_null(0),
-            pl.col("household_type").str.starts_with("监测对象-").fill_null(False).alias("monitoring_open"),
-            "household_type",
-        )
-        .filter(
-            pl.col("housing_unsafe")
-            | pl.col("water_unsafe")
-            | (pl.col("dropouts") > 0)
-            | (pl.col("uninsured") > 0)
-            | pl.col("monitoring_open")
-            | pl.col("housing_grade").is_not_null()
-        )
-        .collect()
+        pl.when(compile_polars(g.condition, env).fill_null(False)).then(text_expr(g.reason, env)).alias(g.key)
     )
 
 
-def guarantee_facts(pop: Population, year: int, params: ParameterSet) -> pl.DataFrame:
-    """C03 facts per household as Chinese phrases (null = none), from :func:`guarantee_counts`.
+def _facts(pop: Population, params: ParameterSet, year: int, facts: rc.Facts | None) -> rc.Facts:
+    return facts if facts is not None else rc.compute(pop, rc.environment(params, year))
 
-    Only households with at least one fact have a row. Columns ``household_id, housing, water,
-    schooling, insurance, monitoring``.
-    """
-    counts = guarantee_counts(pop, year, params)
+
+def guarantee_facts(
+    pop: Population, year: int, params: ParameterSet, facts: rc.Facts | None = None
+) -> pl.DataFrame:
+    """C03 reasons per household as Chinese phrases (null = none): ``household_id`` and one column per
+    guarantee of :data:`GUARANTEES`. Only households with at least one reason have a row."""
+    known = _facts(pop, params, year, facts)
+    env = known.env
     return (
-        counts.lazy()
-        .select(
-            "household_id",
-            pl.when(pl.col("housing_grade").is_in(["C", "D"]))
-            .then(pl.concat_str([pl.lit("住房不安全（住建鉴定"), pl.col("housing_grade"), pl.lit("级）")]))
-            .when(pl.col("housing_unsafe"))
-            .then(pl.lit("住房不安全"))
-            .alias("housing"),
-            pl.when(pl.col("water_unsafe")).then(pl.lit("饮水不安全")).alias("water"),
-            pl.when(pl.col("dropouts") > 0)
-            .then(pl.format("义务教育阶段辍学{}人", pl.col("dropouts")))
-            .alias("schooling"),
-            pl.when(pl.col("uninsured") > 0)
-            .then(pl.format("未参加基本医疗保险{}人", pl.col("uninsured")))
-            .alias("insurance"),
-            pl.when(pl.col("monitoring_open"))
-            .then(pl.concat_str([pl.col("household_type"), pl.lit("，风险未消除")]))
-            .alias("monitoring"),
-        )
+        known.households.lazy()
+        .select("household_id", *[_reason(g, env) for g in GUARANTEES])
         .filter(pl.any_horizontal(pl.all().exclude("household_id").is_not_null()))
         .collect()
     )
-
-
-def housing_grades(pop: Population) -> pl.LazyFrame:
-    """The latest 住建 grade per household (matched by 户编号, else by a member's 证件号码)."""
-    housing = pop.feeds.get("housing")
-    if housing is None or housing.height == 0:
-        return pl.LazyFrame(schema={"household_id": pl.Utf8, "grade": pl.Utf8})
-    lf = housing.lazy()
-    by_member = pop.members.lazy().select(
-        pl.col("id_number"), pl.col("household_id").alias("member_household")
-    )
-    if "household_id" not in housing.columns:
-        lf = lf.with_columns(pl.lit(None, dtype=pl.Utf8).alias("household_id"))
-    lf = (
-        lf.join(by_member, on="id_number", how="left")
-        .with_columns(pl.coalesce("household_id", "member_household").alias("household_id"))
-        .filter(pl.col("household_id").is_not_null())
-        .sort("assessed_on", nulls_last=False)
-        .group_by("household_id")
-        .agg(pl.col("safety_grade").last().alias("grade"))
-    )
-    return lf
 
 
 def classify(
@@ -232,17 +304,23 @@ def classify(
     params: ParameterSet,
     year: int,
     alerts: pl.DataFrame | None = None,
+    facts: rc.Facts | None = None,
+    cut_points: CutPoints | None = None,
 ) -> pl.DataFrame:
     """C01–C03: quintile, tier and reasons per household of ``accounts`` (see :data:`TIER_SCHEMA`).
 
+    C01 places the households with the cut points of :func:`cut_points_for` (official, else
+    ``cut_points``, else the accounts' own ranking), and the reason names which.
+
     C02 maps the quintile to a tier; C03 keeps a household with an unmet guarantee (housing, water,
     compulsory schooling, basic medical insurance), an open monitoring object, or a 一级 alert of the
-    codes in ``c03_risk_alert_codes`` at 风险防范户. Households without members have no per-capita
+    codes in ``C03.risk_alert_codes`` at 风险防范户. Households without members have no per-capita
     income: no quintile, no tier, and the reason says so.
     """
-    cuts = official_cut_points(params, year)
-    facts = guarantee_facts(pop, year, params).lazy()
-    risk_codes = _param(params, "c03_risk_alert_codes", year, [])
+    cuts = cut_points_for(accounts, params, year, cut_points)
+    tier_of = dict(params.for_year("C02.tier_of_quintile", year))
+    reasons = guarantee_facts(pop, year, params, facts).lazy()
+    risk_codes = _param(params, "C03.risk_alert_codes", year, [])
     if alerts is not None and alerts.height and risk_codes:
         risky = (
             alerts.lazy()
@@ -255,26 +333,21 @@ def classify(
             .agg(pl.col("code").unique().sort().str.join("、").alias("risk_codes"))
             .select("household_id", pl.format("一级预警{}", pl.col("risk_codes")).alias("risk"))
         )
-        facts = facts.join(risky, on="household_id", how="full", coalesce=True)
+        reasons = reasons.join(risky, on="household_id", how="full", coalesce=True)
     else:
-        facts = facts.with_columns(pl.lit(None, dtype=pl.Utf8).alias("risk"))
-    c03_parts = ["housing", "water", "schooling", "insurance", "monitoring", "risk"]
-    # only households with a fact have a row: the C03 phrase is built on that small frame
-    c03 = facts.select(
+        reasons = reasons.with_columns(pl.lit(None, dtype=pl.Utf8).alias("risk"))
+    c03_parts = [g.key for g in GUARANTEES] + ["risk"]
+    # only households with a reason have a row: the C03 phrase is built on that small frame
+    c03 = reasons.select(
         "household_id",
         pl.concat_str([pl.col(c) for c in c03_parts], separator="、", ignore_nulls=True).alias("c03"),
     )
     idx = pl.col("quintile_index")
-    base_tier = (
-        pl.when(idx >= 3)
-        .then(pl.lit(QUINTILE_TIER[ix.QUINTILES[3]]))
-        .when(idx == 2)
-        .then(pl.lit(QUINTILE_TIER[ix.QUINTILES[2]]))
-        .when(idx.is_not_null())
-        .then(pl.lit(RISK_TIER))
+    base_tier = idx.replace_strict(
+        list(range(5)), [tier_of[q] for q in ix.QUINTILES], default=None, return_dtype=pl.Utf8
     )
     override = (pl.col("c03").is_not_null() & (idx >= 2)).fill_null(False)
-    base_source = "官方分界点" if cuts is not None else "按人口五等份"
+    base_source = f"按{cuts.label}" if cuts is not None else ""
     c03_text = pl.concat_str(
         [
             pl.lit("；C03 "),
@@ -312,6 +385,10 @@ def classify(
             .fill_null(pl.lit("C01 无家庭成员或收入，无法计算人均纯收入，未分组"))
             .alias("reasons"),
         )
+    )
+    types = pop.households.lazy().select("household_id", "household_type")
+    lf = lf.join(types, on="household_id", how="left", maintain_order="left").with_columns(
+        scope_expr(params, year).alias("in_scope")
     )
     # rows stay in the order of ``accounts``
     return lf.select([pl.col(k).cast(t) for k, t in TIER_SCHEMA.items()]).collect()

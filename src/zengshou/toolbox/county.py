@@ -38,8 +38,9 @@ import yaml
 
 from zengshou import interchange as ix
 from zengshou.params import DatedValue, Parameter, ParameterError, ParameterSet, parse
+from zengshou.rules.dsl import Condition, Expr, Lit, col, lit, param
+from zengshou.rules.facts import FACTS
 from zengshou.toolbox import definitions as d
-from zengshou.toolbox.dsl import Expr, Lit, col, lit, param
 
 TOOLBOX_DIR = Path(__file__).resolve().parent.parent / "data" / "toolboxes"
 
@@ -70,7 +71,7 @@ class CountyToolbox:
         kept = [v for v in base.params[key].values if v.start < first]
         b = base.params[key]
         return Parameter(
-            key, [*kept, *own.values], b.code, b.unit, b.label, own.source or b.source, own.origin
+            key, [*kept, *own.values], b.code, b.unit, b.label, own.reference or b.reference, own.origin
         )
 
     def values_for_year(self, base: ParameterSet, year: int) -> dict[str, Any]:
@@ -120,9 +121,9 @@ def _condition_expr(spec: Mapping[str, Any], where: str) -> Expr:
             out = (out | p) if kind == "any" else (out & p)
         return out
     fact = spec.get("fact")
-    if fact not in d.FACTS and fact not in _RAW_COLUMNS:
+    if fact not in FACTS and fact not in _RAW_COLUMNS:
         raise ToolboxError(
-            f"{where}: 未知事实 {fact!r} / unknown fact (可用 / known: {', '.join(sorted(d.FACTS))})"
+            f"{where}: 未知事实 {fact!r} / unknown fact (可用 / known: {', '.join(sorted(FACTS))})"
         )
     op = str(spec.get("op", "true"))
     if op not in _OPS:
@@ -156,7 +157,7 @@ def _shows(spec: Mapping[str, Any]) -> tuple[str, ...]:
         for s in spec.get("any") or spec.get("all") or []:
             out.extend(x for x in _shows(s) if x not in out)
         return tuple(out)
-    return (str(spec["fact"]),) if spec.get("fact") in d.FACTS else ()
+    return (str(spec["fact"]),) if spec.get("fact") in FACTS else ()
 
 
 def _local_measure(spec: Mapping[str, Any], county: str, where: str) -> d.Measure:
@@ -167,8 +168,8 @@ def _local_measure(spec: Mapping[str, Any], county: str, where: str) -> d.Measur
     if level not in ("household", "member"):
         raise ToolboxError(f"{where}: level 应为 household 或 member")
     scope = spec.get("for", "low_income")
-    head: list[d.Condition] = [
-        d.Condition(f"本县（{county}）措施", col("county_code") == county),
+    head: list[Condition] = [
+        Condition(f"本县（{county}）措施", col("county_code") == county),
         d.enabled(code),
     ]
     if scope == "low_income":
@@ -177,14 +178,14 @@ def _local_measure(spec: Mapping[str, Any], county: str, where: str) -> d.Measur
         bad = [t for t in scope if t not in ix.TIERS]
         if bad:
             raise ToolboxError(f"{where}: 未知层级 {bad} / unknown tiers")
-        head.append(d.Condition(f"层级属于 {'、'.join(scope)}", col("tier").isin(tuple(scope)), ("tier",)))
+        head.append(Condition(f"层级属于 {'、'.join(scope)}", col("tier").isin(tuple(scope)), ("tier",)))
     elif scope != "all":
         raise ToolboxError(f"{where}: for 应为 low_income、all 或层级列表 / bad 'for'")
     conds = []
     for i, c in enumerate(spec.get("conditions") or []):
         w = f"{where}.conditions[{i}]"
         req = str(c.get("requirement") or c.get("fact") or "")
-        conds.append(d.Condition(req, _condition_expr(c, w), _shows(c)))
+        conds.append(Condition(req, _condition_expr(c, w), _shows(c)))
     amount = None
     a = spec.get("amount")
     if a is not None:
@@ -288,7 +289,7 @@ def _with_sources(raw: Any, text: str, origin: str) -> Mapping[str, Any]:
 
 
 def _params_of(e: Expr) -> set[str]:
-    from zengshou.toolbox.dsl import params_in
+    from zengshou.rules.dsl import params_in
 
     return params_in(e)
 
@@ -361,13 +362,17 @@ def show(
     return out
 
 
+#: The working definitions every measure reads through the facts, not shown with each measure.
+_DEFINITIONS = ("L00.healthy_labourer_", "L00.working_age_")
+
+
 def _shared_key(key: str, m: d.Measure) -> bool:
-    """Parameters named by a family code (``L04.``, ``L09.``) that a measure reads."""
-    from zengshou.toolbox.dsl import params_in
+    """Parameters under another measure's code that a measure reads (L04b reads ``L04a.``, T03 ``L05.``)."""
+    from zengshou.rules.dsl import params_in
 
     used: set[str] = set()
     for c in m.conditions:
         used |= params_in(c.expr)
     if m.amount is not None:
         used |= params_in(m.amount)
-    return key in used and not key.endswith(".enabled") and not key.startswith("def.")
+    return key in used and not key.endswith(".enabled") and not key.startswith(_DEFINITIONS)

@@ -1,193 +1,18 @@
-"""The facts and the measures of the toolbox, as data: each measure one rule citing its catalogue code.
+"""The measures of the toolbox, as data: each measure one rule over the facts, citing its catalogue code.
 
-Facts follow the catalogue's working definitions (``../shared/policy/catalogue.md``) and the
-interchange spec's definition of a healthy labourer. Every threshold is a parameter of
-``data/params/toolbox.yaml``; nothing here knows a number the texts could change.
+The facts a condition reads (劳动力, 健康劳动力, 在范围内 …) are defined once in
+:mod:`zengshou.rules.facts`. Every threshold is a parameter keyed by the measure's code; nothing
+here knows a number the texts could change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zengshou import interchange as ix
-from zengshou.toolbox.dsl import Agg, Expr, Substr, Year, col, param, when
-
-# --- facts ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A named fact with the label and unit an official reads (劳动力 2 人)."""
-
-    name: str
-    label: str
-    unit: str = ""
-    kind: str = "num"  # num | bool | text
-
-
-def _facts(*rows: tuple[str, str, str, str]) -> dict[str, Fact]:
-    return {r[0]: Fact(*r) for r in rows}
-
-
-FACTS: dict[str, Fact] = _facts(
-    # household
-    ("household_type", "户类型", "", "text"),
-    ("quintile", "五等份组", "", "text"),
-    ("tier", "层级", "", "text"),
-    ("in_scope", "低收入组脱贫人口（含监测对象）", "", "bool"),
-    ("size", "家庭人口", "人", "num"),
-    ("labourers", "劳动力", "人", "num"),
-    ("healthy_labourers", "健康劳动力", "人", "num"),
-    ("spare_healthy_labourers", "未务工的健康劳动力", "人", "num"),
-    ("working_age_labourers", "法定劳动年龄内劳动力", "人", "num"),
-    ("idle_working_age_labourers", "法定劳动年龄内未务工劳动力", "人", "num"),
-    ("members_in_work", "务工人数", "人", "num"),
-    ("zero_employment", "零就业家庭", "", "bool"),
-    ("ill_or_disabled_members", "患大病或残疾成员", "人", "num"),
-    ("serious_or_severe_members", "重病或重残成员", "人", "num"),
-    ("whole_ill_or_disabled", "整户患大病或残疾", "", "bool"),
-    ("whole_no_labour", "整户无劳动能力", "", "bool"),
-    ("disabled_members", "残疾成员", "人", "num"),
-    ("weak_labourers_idle", "未务工的弱劳动力或半劳动力", "人", "num"),
-    ("elderly_in_difficulty", "特殊困难老年人", "人", "num"),
-    ("children_without_carer", "缺少劳动力照料的未成年人", "人", "num"),
-    ("over_age_workers", "超龄务工人员", "人", "num"),
-    ("dropouts", "义务教育阶段辍学成员", "人", "num"),
-    ("uninsured", "未参加基本医疗保险成员", "人", "num"),
-    ("arable_mu", "耕地面积", "亩", "num"),
-    ("arable_idle_mu", "耕地未种植", "亩", "num"),
-    ("planted_mu", "已种植耕地", "亩", "num"),
-    ("livestock", "牛羊猪存栏", "头（只）", "num"),
-    ("cattle_sheep", "牛羊存栏", "头（只）", "num"),
-    ("idle_courtyard", "有闲置庭院房屋棚圈", "", "bool"),
-    ("courtyard_willing", "有庭院经济意愿", "", "bool"),
-    ("livestock_willing", "有养殖意愿", "", "bool"),
-    ("collective_yard", "出户入场养殖", "", "bool"),
-    ("rents_greenhouse", "租赁集体大棚", "", "bool"),
-    ("operating_income", "生产经营性收入", "元", "num"),
-    ("has_production", "有生产经营（耕地、养殖或经营收入）", "", "bool"),
-    ("dibao_household", "低保户", "", "bool"),
-    ("assets_within_dibao_rules", "家庭财产符合低保条件", "", "bool"),
-    ("housing_safe", "住房安全（家庭信息）", "", "bool"),
-    ("housing_grade", "住建房屋安全鉴定等级", "", "text"),
-    ("housing_unsafe", "住房不安全（家庭信息或住建鉴定 C/D 级）", "", "bool"),
-    ("water_safe", "饮水安全", "", "bool"),
-    ("water_unsafe", "饮水不安全", "", "bool"),
-    ("collective_income_10k", "村集体经济年收入", "万元", "num"),
-    ("is_monitoring_object", "监测对象", "", "bool"),
-    # member
-    ("age", "年龄", "岁", "num"),
-    ("health", "健康状况", "", "text"),
-    ("disability_grade", "残疾等级", "", "text"),
-    ("labour", "劳动技能", "", "text"),
-    ("work", "务工状况", "", "text"),
-    ("work_months", "务工月数", "个月", "num"),
-    ("graduation_year", "毕业年份", "", "num"),
-    ("business_years", "创业年数", "年", "num"),
-    ("on_dibao", "本人享受低保", "", "bool"),
-    ("serious_or_severe", "本人重病或重残", "", "bool"),
-    ("disabled", "本人残疾", "", "bool"),
-)
-
-TRANSFER_WORK = ("乡镇内务工", "县内乡镇外务工", "省内县外务工", "省外务工", "帮扶车间")
-
-#: Member facts derived from the 家庭成员 columns (evaluated per member, year from the Env).
-MEMBER_FACTS: dict[str, Expr] = {}
-MEMBER_FACTS["age"] = Year() - Substr(col("id_number"), 6, 4).to_int()
-MEMBER_FACTS["male"] = (Substr(col("id_number"), 16, 1).to_int() % 2) == 1
-_age = col("age")
-MEMBER_FACTS["labourer"] = col("labour").not_null() & ~col("labour").isin(ix.NON_LABOUR)
-MEMBER_FACTS["healthy_labourer"] = (
-    col("labour").isin(("技能劳动力", "普通劳动力"))
-    & (col("health") == "健康")
-    & col("disability_grade").is_null()
-    & _age.between(param("def.healthy_labourer.min_age"), param("def.healthy_labourer.max_age"))
-)
-MEMBER_FACTS["working_age"] = (_age >= param("def.working_age.min")) & (
-    (col("male") & (_age <= param("def.working_age.max_male")))
-    | (~col("male") & (_age <= param("def.working_age.max_female")))
-)
-MEMBER_FACTS["in_work"] = col("work").not_null() & (col("work") != "未务工")
-MEMBER_FACTS["serious_ill"] = col("health") == "患有大病"
-MEMBER_FACTS["disabled"] = col("disability_grade").not_null()
-MEMBER_FACTS["serious_or_severe"] = col("serious_ill") | col("disability_grade").isin(
-    ix.SEVERE_DISABILITY_GRADES
-)
-MEMBER_FACTS["ill_or_disabled"] = col("serious_ill") | col("disabled")
-MEMBER_FACTS["on_dibao"] = col("dibao").fill_null(False)
-MEMBER_FACTS["business_years"] = Year() - col("business_since")
-MEMBER_FACTS["work_months"] = col("work_months").fill_null(0)
-
-_in_work = col("in_work")
-#: Household aggregates of member facts (one row per household).
-HOUSEHOLD_AGGREGATES: dict[str, Expr] = {
-    "size": Agg("count", col("household_id").not_null()),
-    "labourers": Agg("count", col("labourer")),
-    "healthy_labourers": Agg("count", col("healthy_labourer")),
-    "spare_healthy_labourers": Agg("count", col("healthy_labourer") & ~_in_work),
-    "working_age_labourers": Agg("count", col("labourer") & col("working_age")),
-    "idle_working_age_labourers": Agg("count", col("labourer") & col("working_age") & ~_in_work),
-    "members_in_work": Agg("count", _in_work),
-    "ill_or_disabled_members": Agg("count", col("ill_or_disabled")),
-    "serious_or_severe_members": Agg("count", col("serious_or_severe")),
-    "disabled_members": Agg("count", col("disabled")),
-    "weak_labourers_idle": Agg(
-        "count", (col("labour") == "弱劳动力或半劳动力") & col("working_age") & ~_in_work
-    ),
-    "elderly_in_difficulty": Agg(
-        "count",
-        (_age >= param("T16.elderly_age")) & (col("serious_ill") | col("disabled") | ~col("labourer")),
-    ),
-    "children": Agg("count", _age <= param("T16.child_max_age")),
-    "carers": Agg("count", col("labourer") & col("working_age")),
-    "over_age_workers": Agg("count", _in_work & (_age > param("def.working_age.max_male"))),
-}
-
-#: T14's 三保障/饮水 facts per household, taken from C03 (``zengshou.tiers.rules.guarantee_facts``)
-#: so T14, C03 and the M03g/M03h alerts share one definition: dropouts of compulsory-school age
-#: (``compulsory_school_age``) from the member sheet or the 教育 feed; housing unsafe by the 家庭
-#: sheet or a 住建 grade C/D; water unsafe by the 家庭 sheet; members with 参加基本医疗保险 否.
-#: Both runners join them (``engine.guarantee_frame``); the value when a household has none is given.
-GUARANTEE_FACTS: dict[str, object] = {
-    "dropouts": 0,
-    "uninsured": 0,
-    "housing_unsafe": False,
-    "water_unsafe": False,
-    "housing_grade": "无鉴定记录",
-}
-
-#: Household facts derived after aggregation (household columns + aggregates).
-HOUSEHOLD_FACTS: dict[str, Expr] = {
-    "zero_employment": (col("working_age_labourers") >= 1) & (col("members_in_work") == 0),
-    "whole_ill_or_disabled": col("ill_or_disabled_members") == col("size"),
-    "whole_no_labour": col("labourers") == 0,
-    "livestock": col("cattle").fill_null(0) + col("sheep").fill_null(0) + col("pigs").fill_null(0),
-    "cattle_sheep": col("cattle").fill_null(0) + col("sheep").fill_null(0),
-    "planted_mu": col("arable_mu").fill_null(0.0) - col("arable_idle_mu").fill_null(0.0),
-    "children_without_carer": when((col("carers") == 0, col("children")), otherwise=0),
-    "is_monitoring_object": col("household_type").isin(ix.MONITORING_TYPES),
-}
-HOUSEHOLD_FACTS["has_production"] = (
-    (col("arable_mu").fill_null(0.0) > 0)
-    | (col("livestock") > 0)
-    | (col("operating_income").fill_null(0.0) > 0)
-)
-
+from zengshou.rules.dsl import Condition, Expr, col, param, when
+from zengshou.rules.facts import ORGANISED_CHANNELS, SCOPE_CONDITIONS, TRANSFER_WORK
 
 # --- measures -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of a measure: what the text requires and the facts that decide it.
-
-    ``requirement`` is Chinese text with ``{parameter.key}`` placeholders filled from the parameter
-    values in force (``仅有 {L06.labourers} 个劳动力`` → ``仅有 1 个劳动力``).
-    """
-
-    requirement: str
-    expr: Expr
-    shows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,16 +52,7 @@ SCOPE = Measure(
     title="低收入组脱贫人口范围",
     level="household",
     units=(),
-    conditions=(
-        Condition(
-            "户类型为 {scope.household_types}",
-            col("household_type").isin(param("scope.household_types")),
-            ("household_type",),
-        ),
-        Condition(
-            "五等份组为 {scope.quintiles}", col("quintile").isin(param("scope.quintiles")), ("quintile",)
-        ),
-    ),
+    conditions=SCOPE_CONDITIONS,
     clause="低收入组方案 一；目录 working definitions: scope of the low-income plan",
 )
 
@@ -259,10 +75,33 @@ def _business_amount(n: Expr) -> Expr:
 
 
 _T17_FLEX = (col("work") == "灵活就业") & (col("work_months") >= param("T17.flexible_min_months"))
-_T17_BUSINESS = col("business_years").between(1, 3)
+_T17_BUSINESS = col("running_business") & col("business_years").between(1, 3).fill_null(False)
 _T17_BUSINESS_AMOUNT = _business_amount(col("business_years").fill_null(0))
-_T17_FLEX_AMOUNT = when((_T17_FLEX, param("T17.flexible_amount")), otherwise=0)
+_DISABILITY_UNITS = (
+    "残联",
+    "财政厅",
+    "农业农村厅",
+    "民政厅",
+    "教育厅",
+    "住房城乡建设厅",
+    "水利厅",
+    "卫生健康委",
+    "医保局",
+)
+_DISABLED = Condition("本人残疾", col("disabled"), ("disability_grade",))
+_IN_HARDSHIP = Condition(
+    "困难家庭的残疾人（低保户、特困供养户或本人享受低保，及本地另定的户类型）",
+    col("hardship_household").fill_null(False) | col("on_dibao"),
+    ("hardship_household", "on_dibao"),
+)
+_SEVERE = Condition(
+    "本人一级或二级残疾（重度残疾）", col("severe_disabled").fill_null(False), ("disability_grade",)
+)
 _DIBAO_FREE = ~col("dibao_household").fill_null(False)
+_NOT_PHASING_OUT = Condition(
+    "不属于低保渐退情形（见 L09c）", ~col("dibao_phase_out").fill_null(False), ("dibao_phase_out",)
+)
+_ORGANISED = col("job_channel").isin(ORGANISED_CHANNELS).fill_null(False)
 _ASSETS_OK = col("assets_within_dibao_rules").fill_null(False)
 _WHOLE_CASE = col("whole_ill_or_disabled") | col("whole_no_labour")
 _MINZHENG = ("民政厅", "农业农村厅", "财政厅", "市县")
@@ -326,8 +165,8 @@ MEASURES: tuple[Measure, ...] = (
         AGRI,
         Condition("有耕地未种植", col("arable_idle_mu").fill_null(0.0) > 0, ("arable_idle_mu",)),
         Condition(
-            "缺乏劳力（未务工的健康劳动力不超过 {L04.max_spare_labourers} 人）",
-            col("spare_healthy_labourers") <= param("L04.max_spare_labourers"),
+            "缺乏劳力（未务工的健康劳动力不超过 {L04a.max_spare_labourers} 人）",
+            col("spare_healthy_labourers") <= param("L04a.max_spare_labourers"),
             ("spare_healthy_labourers",),
         ),
         clause="低收入组方案 二（四）",
@@ -339,8 +178,8 @@ MEASURES: tuple[Measure, ...] = (
         AGRI,
         Condition("有发展养殖业意愿", col("livestock_willing").fill_null(False), ("livestock_willing",)),
         Condition(
-            "无闲余劳力（未务工的健康劳动力不超过 {L04.max_spare_labourers} 人）",
-            col("spare_healthy_labourers") <= param("L04.max_spare_labourers"),
+            "无闲余劳力（未务工的健康劳动力不超过 {L04a.max_spare_labourers} 人）",
+            col("spare_healthy_labourers") <= param("L04a.max_spare_labourers"),
             ("spare_healthy_labourers",),
         ),
         clause="低收入组方案 二（四）",
@@ -355,7 +194,8 @@ MEASURES: tuple[Measure, ...] = (
             (col("healthy_labourers") >= param("L05.min_healthy_labourers")) | col("zero_employment"),
             ("healthy_labourers", "zero_employment"),
         ),
-        amount_note="劳务中介组织就业 {L05.min_months} 个月及以上的，按 {L05.broker_subsidy} 元/人补贴中介（见 T03），不计入家庭收入",
+        amount_note="劳务中介组织就业 {L05.min_months} 个月及以上的，按 {L05.broker_subsidy} 元/人补贴中介（见 T03），不计入家庭收入；"
+        "须经劳务中介（经纪人）或有组织劳务输出，就业渠道未填的待核实",
         clause="低收入组方案 二（五）",
     ),
     _m(
@@ -373,6 +213,20 @@ MEASURES: tuple[Measure, ...] = (
         clause="低收入组方案 二（六）",
     ),
     _m(
+        "L06b",
+        "公益性岗位期满再次安置",
+        _H,
+        ("人社厅", "农业农村厅", "财政厅", "市县"),
+        Condition(
+            "有成员公益性岗位补贴期满，仍未通过其他渠道就业",
+            col("public_posts_ended") >= 1,
+            ("public_posts_ended",),
+        ),
+        Condition("存在返贫致贫风险（监测对象风险未消除）", col("monitoring_open"), ("monitoring_open",)),
+        amount_note="按程序通过公益性岗位再次安置，同地同岗同待遇，按月足额发放",
+        clause="低收入组方案 二（六）",
+    ),
+    _m(
         "L07",
         "就业帮扶车间岗位",
         _H,
@@ -385,12 +239,20 @@ MEASURES: tuple[Measure, ...] = (
         "低收入家庭应届毕业生就业服务",
         _M,
         ("人社厅", "教育厅", "农业农村厅", "团委", "市县"),
-        Condition("本人为当年应届大中专毕业生", col("graduation_year") == Year(), ("graduation_year",)),
+        Condition(
+            "本人为应届大中专毕业生（毕业 {L08.graduate_years} 年内）",
+            col("fresh_graduate"),
+            ("graduation_year", "schooling"),
+        ),
         amount=when(
-            (col("business_years") >= param("L08.min_business_years"), param("L08.startup_subsidy")),
+            (
+                col("graduate_business_years") >= param("L08.min_business_years"),
+                param("L08.startup_subsidy"),
+            ),
             otherwise=None,
         ),
-        amount_note="首次创业连续正常经营满 {L08.min_business_years} 年的给予创业补贴 {L08.startup_subsidy} 元（带动就业需核实）",
+        amount_note="毕业后首次创业、自登记注册起连续正常经营满 {L08.min_business_years} 年的给予创业补贴"
+        " {L08.startup_subsidy} 元（首次创业、带动就业需核实）",
         clause="低收入组方案 二（八）",
     ),
     _m(
@@ -403,8 +265,13 @@ MEASURES: tuple[Measure, ...] = (
             _WHOLE_CASE,
             ("whole_ill_or_disabled", "whole_no_labour"),
         ),
-        Condition("尚未享受低保", _DIBAO_FREE, ("dibao_household",)),
+        Condition(
+            "尚未全户享受低保（已享受单人保的成员之外，纳入其余成员）",
+            ~col("whole_on_dibao"),
+            ("dibao_household", "dibao_members", "members_to_dibao"),
+        ),
         Condition("家庭财产符合低保条件", _ASSETS_OK, ("assets_within_dibao_rules",)),
+        _NOT_PHASING_OUT,
         clause="低收入组方案 二（九）",
     ),
     _m(
@@ -414,29 +281,57 @@ MEASURES: tuple[Measure, ...] = (
         _MINZHENG,
         Condition("本人重病或重残", col("serious_or_severe"), ("health", "disability_grade")),
         Condition(
-            "仅有 {L09.labourers} 个劳动力", col("labourers") == param("L09.labourers"), ("labourers",)
+            "仅有 {L09b.labourers} 个劳动力", col("labourers") == param("L09b.labourers"), ("labourers",)
         ),
         Condition("尚未享受低保", _DIBAO_FREE & ~col("on_dibao"), ("dibao_household", "on_dibao")),
         Condition("家庭财产符合低保条件", _ASSETS_OK, ("assets_within_dibao_rules",)),
         Condition("不属于整户保情形（见 L09a）", ~_WHOLE_CASE, ("whole_ill_or_disabled", "whole_no_labour")),
+        _NOT_PHASING_OUT,
+        clause="低收入组方案 二（九）",
+    ),
+    _m(
+        "L09c",
+        "低保渐退期",
+        _H,
+        _MINZHENG,
+        Condition(
+            "年内低保终止（民政数据）", col("dibao_ended_in_year").fill_null(False), ("dibao_ended_in_year",)
+        ),
+        Condition("户内已无人享受低保", ~col("whole_on_dibao"), ("dibao_members",)),
+        Condition(
+            "扣除刚性支出后人均收入超过低保标准 {L09c.dibao_standard} 元",
+            (col("dibao_income_pc") > param("L09c.dibao_standard")).fill_null(False),
+            ("dibao_income_pc",),
+        ),
+        amount_note="收入超过低保标准退出低保的，给予 {L09c.phase_out_months} 个月渐退期，期内继续发放低保金，不再重新纳入低保；"
+        "认定收入时扣除低保金、合规自付医疗费用和教育支出（家庭刚性支出扣减）",
         clause="低收入组方案 二（九）",
     ),
     _m(
         "L10",
-        "残疾人两项补贴、一家一年一事",
+        "残疾人帮扶（伤残等级鉴定、应保尽保、一家一年一事）",
         _M,
-        (
-            "残联",
-            "财政厅",
-            "农业农村厅",
-            "民政厅",
-            "教育厅",
-            "住房城乡建设厅",
-            "水利厅",
-            "卫生健康委",
-            "医保局",
-        ),
-        Condition("本人残疾", col("disabled"), ("disability_grade",)),
+        _DISABILITY_UNITS,
+        _DISABLED,
+        clause="低收入组方案 二（十）",
+    ),
+    _m(
+        "L10a",
+        "困难残疾人生活补贴",
+        _M,
+        _DISABILITY_UNITS,
+        _DISABLED,
+        _IN_HARDSHIP,
+        amount_note="金额见 T17a（每人每月 {T17a.monthly_amount} 元），此处不重复计",
+        clause="低收入组方案 二（十）",
+    ),
+    _m(
+        "L10b",
+        "重度残疾人护理补贴",
+        _M,
+        _DISABILITY_UNITS,
+        _SEVERE,
+        amount_note="金额见 T17b（每人每月 {T17b.monthly_amount} 元），此处不重复计",
         clause="低收入组方案 二（十）",
     ),
     _m(
@@ -458,6 +353,19 @@ MEASURES: tuple[Measure, ...] = (
         _M,
         ("卫生健康委", "医保局", "农业农村厅", "市县"),
         Condition("本人患有大病", col("serious_ill"), ("health",)),
+        clause="低收入组方案 二（十二）",
+    ),
+    _m(
+        "L12b",
+        "村集体经济救助、社会力量救助",
+        _H,
+        ("卫生健康委", "医保局", "农业农村厅", "市县"),
+        Condition(
+            "三重保障后个人自付医疗费用达到 {L12b.min_self_paid} 元",
+            col("medical_burden") >= param("L12b.min_self_paid"),
+            ("medical_burden",),
+        ),
+        amount_note="经三重医疗保障后个人负担仍然较重的，采取村集体经济救助、引导社会力量救助等方式，确保不发生因病返贫致贫",
         clause="低收入组方案 二（十二）",
     ),
     _m("L13a", "联农带农利益联结优先", _H, AGRI, clause="低收入组方案 二（十三）"),
@@ -485,9 +393,15 @@ MEASURES: tuple[Measure, ...] = (
             col("work_months") >= param("L05.min_months"),
             ("work_months",),
         ),
-        amount=param("L05.broker_subsidy"),
+        Condition(
+            "经劳务中介（经纪人）或有组织劳务输出就业（就业渠道未填的待核实）",
+            col("job_channel").is_null() | _ORGANISED,
+            ("job_channel", "broker_placement"),
+        ),
+        amount=when((_ORGANISED, param("L05.broker_subsidy")), otherwise=None),
         to_household=False,
-        amount_note="补贴付给组织就业的劳务中介或经纪人，不计入家庭收入（金额、月数与 L05 同一参数）",
+        amount_note="补贴付给组织就业的劳务中介或经纪人，不计入家庭收入（金额、月数与 L05 同一参数）；"
+        "就业渠道未填的列为待核实，不测算金额",
         clause="分层方案 二（三）1（3）；金额、月数见低收入组方案 二（五）",
     ),
     _m(
@@ -505,6 +419,7 @@ MEASURES: tuple[Measure, ...] = (
         _M,
         ("人社厅", "农业农村厅", "工业和信息化厅", "财政厅"),
         Condition("本人转移就业", col("work").isin(TRANSFER_WORK), ("work",)),
+        Condition("本人就近就地就业（乡镇内务工、县内乡镇外务工、帮扶车间）", col("local_work"), ("work",)),
         Condition(
             "就业 {T09.min_months} 个月以上",
             col("work_months") >= param("T09.min_months"),
@@ -529,12 +444,25 @@ MEASURES: tuple[Measure, ...] = (
         clause="分层方案 二（三）2 提升就业服务水平",
     ),
     _m(
+        "T10a",
+        "零就业家庭动态清零（就业援助）",
+        _H,
+        ("人社厅", "农业农村厅"),
+        Condition(
+            "零就业家庭（法定劳动年龄内有劳动能力的成员均未务工）",
+            col("zero_employment"),
+            ("zero_employment", "employable_members"),
+        ),
+        amount_note="“1311”就业服务，至少 1 人实现就业；培训补贴见 T10",
+        clause="分层方案 二（三）2 提升就业服务水平",
+    ),
+    _m(
         "T14",
         "三保障和饮水安全",
         _H,
         ("教育厅", "住房城乡建设厅", "卫生健康委", "医保局", "水利厅"),
         Condition(
-            "有义务教育阶段（{compulsory_school_age|range} 岁）辍学、住房不安全（家庭信息为否或住建鉴定 C/D 级）、"
+            "有义务教育阶段（{C03.compulsory_school_age|range} 岁）辍学、住房不安全（家庭信息为否或住建鉴定 C/D 级）、"
             "饮水不安全或未参加基本医保的情况（与 C03 同一认定）",
             (col("dropouts") >= 1) | col("housing_unsafe") | col("water_unsafe") | (col("uninsured") >= 1),
             ("dropouts", "housing_safe", "housing_grade", "water_safe", "uninsured"),
@@ -553,7 +481,7 @@ MEASURES: tuple[Measure, ...] = (
             | (_WHOLE_CASE & _DIBAO_FREE & _ASSETS_OK)
             | (
                 (col("serious_or_severe_members") >= 1)
-                & (col("labourers") == param("L09.labourers"))
+                & (col("labourers") == param("L09b.labourers"))
                 & _DIBAO_FREE
                 & _ASSETS_OK
             ),
@@ -573,9 +501,18 @@ MEASURES: tuple[Measure, ...] = (
         _H,
         ("民政厅", "人社厅", "团委"),
         Condition(
-            "有特殊困难老年人，或有缺少劳动力照料的未成年人",
-            (col("elderly_in_difficulty") >= 1) | (col("children_without_carer") >= 1),
-            ("elderly_in_difficulty", "children_without_carer"),
+            "有特殊困难老年人、缺少劳动力照料的未成年人、留守儿童（不满 {T16.left_behind_under_age} 周岁），"
+            "或因大病、意外致困家庭的未成年人",
+            (col("elderly_in_difficulty") >= 1)
+            | (col("children_without_carer") >= 1)
+            | (col("left_behind_children") >= 1)
+            | (col("children_in_distress") >= 1),
+            (
+                "elderly_in_difficulty",
+                "children_without_carer",
+                "left_behind_children",
+                "children_in_distress",
+            ),
         ),
         clause="分层方案 二（三）3（16）",
     ),
@@ -584,17 +521,47 @@ MEASURES: tuple[Measure, ...] = (
         "残疾人创业、灵活就业补贴",
         _M,
         ("残联", "民政厅", "农业农村厅", "人社厅"),
-        Condition("本人残疾", col("disabled"), ("disability_grade",)),
+        _DISABLED,
         Condition(
-            "创业第 1—3 年，或灵活就业 {T17.flexible_min_months} 个月以上",
-            _T17_BUSINESS.fill_null(False) | _T17_FLEX,
-            ("business_years", "work", "work_months"),
+            "自主创业（经营中）第 1—3 年，或灵活就业 {T17.flexible_min_months} 个月以上",
+            _T17_BUSINESS | _T17_FLEX,
+            ("work", "business_years", "work_months"),
         ),
         amount=when(
-            (_T17_BUSINESS_AMOUNT >= _T17_FLEX_AMOUNT, _T17_BUSINESS_AMOUNT), otherwise=_T17_FLEX_AMOUNT
+            (_T17_BUSINESS, _T17_BUSINESS_AMOUNT), (_T17_FLEX, param("T17.flexible_amount")), otherwise=0
         ),
-        amount_note="创业第 1/2/3 年 {T17.business_year1_amount}/{T17.business_year2_amount}/{T17.business_year3_amount} 元；灵活就业每年 {T17.flexible_amount} 元（两者取高）；公益性岗位按不低于岗位总数的 {T17.public_post_share|%} 安排残疾人",
+        amount_note="创业第 1/2/3 年 {T17.business_year1_amount}/{T17.business_year2_amount}/{T17.business_year3_amount} 元；灵活就业每年 {T17.flexible_amount} 元；公益性岗位按不低于岗位总数的 {T17.public_post_share|%} 安排残疾人",
         clause="分层方案 二（三）3（17）",
+    ),
+    _m(
+        "T17a",
+        "困难残疾人生活补贴",
+        _M,
+        ("残联", "民政厅", "财政厅"),
+        _DISABLED,
+        _IN_HARDSHIP,
+        amount=param("T17a.monthly_amount") * 12,
+        amount_note="按每人每月 {T17a.monthly_amount} 元测算全年；两项补贴标准动态调整",
+        clause="分层方案 二（三）3（17）；低收入组方案 二（十）",
+    ),
+    _m(
+        "T17b",
+        "重度残疾人护理补贴",
+        _M,
+        ("残联", "民政厅", "财政厅"),
+        _SEVERE,
+        amount=param("T17b.monthly_amount") * 12,
+        amount_note="按每人每月 {T17b.monthly_amount} 元测算全年；两项补贴标准动态调整",
+        clause="分层方案 二（三）3（17）；低收入组方案 二（十）",
+    ),
+    _m(
+        "T17c",
+        "残疾人家庭无障碍改造",
+        _H,
+        ("残联", "住房城乡建设厅", "民政厅"),
+        Condition("家中有残疾人", col("disabled_members") >= 1, ("disabled_members", "accessibility_need")),
+        amount_note="厨房、卫生间、水电等精细化无障碍改造及辅助器具配备，改造内容和费用待入户核实需求后确定",
+        clause="分层方案 二（三）3（17）；低收入组方案 二（十）",
     ),
     _m(
         "T18",

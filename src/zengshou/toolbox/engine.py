@@ -1,8 +1,8 @@
-"""The polars runner of the toolbox: facts, evaluation, the 帮扶措施 table, explanation and what-if.
+"""The polars runner of the toolbox: evaluation, the 帮扶措施 table, explanation and what-if.
 
-All work is columnar: the facts of every household and member are built with one pass of
-expressions and one group-by, and each measure is one filter over those frames. The rule
-definitions themselves (:mod:`zengshou.toolbox.definitions`) know nothing of polars.
+All work is columnar: each measure is one filter over the facts of every household and member
+(:mod:`zengshou.rules.compute`, computed once). The rule definitions themselves
+(:mod:`zengshou.toolbox.definitions`) know nothing of polars.
 """
 
 from __future__ import annotations
@@ -16,17 +16,25 @@ from typing import Any
 import polars as pl
 
 from zengshou.frames import Population
-from zengshou.params import DatedValue, Parameter, ParameterError, ParameterSet
-from zengshou.toolbox import definitions as d
-from zengshou.toolbox.dsl import (
+from zengshou.params import ParameterError, ParameterSet
+from zengshou.rules import compute as rc
+from zengshou.rules import facts as rf
+from zengshou.rules.clauses import citation, quote
+from zengshou.rules.dsl import (
+    BinOp,
+    Col,
+    Condition,
     Env,
     Expr,
+    FillNull,
     NotInForce,
     Param,
+    columns_in,
     compile_polars,
-    compile_polars_agg,
     params_in,
 )
+from zengshou.rules.text import fact_expr, placeholders, render, value_text, yuan
+from zengshou.toolbox import definitions as d
 
 #: Columns of :func:`evaluate`'s result.
 RESULT_SCHEMA: dict[str, Any] = {
@@ -46,44 +54,25 @@ FULL_SCHEMA: dict[str, Any] = {
     "income_effect": pl.Float64,
 }
 
-#: polars engine for the batch plans: the streaming engine keeps the big group-by and joins fast and lean.
-ENGINE: Any = "streaming"
-
-#: Household columns that member-level measures read (joined onto the member frame).
-_HOUSEHOLD_COLUMNS_FOR_MEMBERS = (
-    "county_code",
-    "village_code",
-    "household_type",
-    "quintile",
-    "tier",
-    "in_scope",
-    "labourers",
-    "dibao_household",
-    "assets_within_dibao_rules",
-    "whole_ill_or_disabled",
-    "whole_no_labour",
-)
-
-
-#: Parameters of other parts that the toolbox's facts read, by key → the shipped file that owns them.
-#: They are layered in (not copied into toolbox.yaml) so both parts read one definition.
-SHARED_PARAMS: dict[str, str] = {"compulsory_school_age": "tiers"}
+ENGINE = rc.ENGINE
 
 
 def shipped_params() -> ParameterSet:
-    """toolbox.yaml, plus the keys of :data:`SHARED_PARAMS` from their own files."""
-    return with_shared_params(ParameterSet.shipped("toolbox"))
+    """The toolbox's section of the parameter tree, plus the keys its facts read from other sections
+    (C03's school ages for T14's dropouts, L00's working definitions): one definition, read by both."""
+
+    return with_fact_params(ParameterSet.shipped("toolbox"))
 
 
-def with_shared_params(ps: ParameterSet) -> ParameterSet:
-    """``ps`` with any :data:`SHARED_PARAMS` key it lacks taken from the owning shipped file."""
-    missing = [k for k in SHARED_PARAMS if k not in ps.params]
+def with_fact_params(ps: ParameterSet) -> ParameterSet:
+    """``ps`` with any key the facts read that it lacks, taken from the shipped tree."""
+    from zengshou.params import tree
+
+    missing = [k for k in sorted(_FACT_PARAMS) if k not in ps.params]
     if not missing:
         return ps
-    out = ParameterSet(dict(ps.params))
-    for key in missing:
-        out.layer({key: ParameterSet.shipped(SHARED_PARAMS[key]).get(key)})
-    return out
+    whole = tree()
+    return ParameterSet({**ps.params, **{k: whole.get(k) for k in missing}})
 
 
 # --- environment ---------------------------------------------------------------------------------
@@ -95,7 +84,7 @@ def make_env(
     county_toolboxes: Mapping[str, Any] | None = None,
 ) -> Env:
     """Parameter values in force at the end of ``year``, regional and per county (W01)."""
-    ps = with_shared_params(params or shipped_params())
+    ps = with_fact_params(params or shipped_params())
     values: dict[str, Any] = {}
     for key, p in ps.params.items():
         try:
@@ -122,105 +111,11 @@ def _measures(county_toolboxes: Mapping[str, Any] | None) -> list[d.Measure]:
 # --- facts -------------------------------------------------------------------------------------------
 
 
-def _tiers(quintiles: pl.DataFrame, env: Env) -> pl.DataFrame:
-    """``household_id, quintile, tier``: the tier given (C03 may have moved it), else C02's of the quintile."""
-    missing = [c for c in ("household_id", "quintile") if c not in quintiles.columns]
-    if missing:
-        raise ValueError(
-            f"五等份分组表缺少列 {missing}（应有 household_id, quintile[, tier]）/ quintile frame lacks columns"
-        )
-    q = quintiles.select(
-        pl.col("household_id").cast(pl.Utf8),
-        pl.col("quintile").cast(pl.Utf8),
-        (pl.col("tier").cast(pl.Utf8) if "tier" in quintiles.columns else pl.lit(None, pl.Utf8)).alias(
-            "tier"
-        ),
-    )
-    mapping = env.value("C02.tier_of_quintile")
-    q = q.with_columns(
-        pl.col("tier").fill_null(
-            pl.col("quintile").replace_strict(dict(mapping), default=None, return_dtype=pl.Utf8)
-        )
-    )
-    return q.unique("household_id", keep="first")
-
-
-def _operating_income(pop: Population, year: int) -> pl.DataFrame:
-    """Gross operating income of ``year``: the whole-year row, else the latest cumulative quarter."""
-    inc = pop.income.filter(pl.col("year") == year)
-    return (
-        inc.with_columns(pl.col("quarter").fill_null(5).alias("_q"))
-        .sort("_q")
-        .group_by("household_id")
-        .agg(pl.col("operating_gross").last().alias("operating_income"))
-    )
-
-
-def _apply(frame: pl.LazyFrame, exprs: Mapping[str, Expr], env: Env) -> pl.LazyFrame:
-    """Add derived columns in order (a later one may read an earlier one), lazily."""
-    for name, expr in exprs.items():
-        frame = frame.with_columns(compile_polars(expr, env).alias(name))
-    return frame
-
-
-def _blank_to_null(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Empty text is a missing value (the registry stores blank enumerations as ``""``)."""
-    text = pl.col(pl.Utf8)
-    return frame.with_columns(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text).name.keep())
-
-
-def guarantee_frame(pop: Population, env: Env) -> pl.DataFrame:
-    """T14's facts (:data:`definitions.GUARANTEE_FACTS`) as C03 reads them, one row per household
-    with an unmet guarantee or a 住建 grade (the others take the defaults of ``GUARANTEE_FACTS``).
-
-    ``zengshou.tiers.rules.guarantee_counts`` decides dropouts (compulsory-school age, member sheet or
-    教育 feed), unsafe housing (家庭 sheet or 住建 grade C/D), unsafe water and the uninsured, as the
-    tier's C03 reasons and the M03g/M03h alerts do.
-    """
-    from zengshou.tiers.rules import guarantee_counts
-
-    key = "compulsory_school_age"
-    ages = ParameterSet({key: Parameter(key, [DatedValue(dt.date(env.year, 1, 1), env.value(key))])})
-    return guarantee_counts(pop, env.year, ages).select(
-        "household_id", "dropouts", "uninsured", "housing_unsafe", "water_unsafe", "housing_grade"
-    )
-
-
 def build_facts(pop: Population, quintiles: pl.DataFrame, env: Env) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Household and member facts for the year of ``env`` (see :func:`facts`); one lazy plan.
-
-    T14's 三保障 facts come from C03 (:func:`guarantee_frame`), department feeds included when the
-    population carries them (``zengshou.monitor.feeds.population_from_database`` loads them).
-    """
-    households = _blank_to_null(pop.households.lazy()).with_columns(
-        pl.col("village_code").str.slice(0, 6).alias("county_code")
-    )
-    counties = households.select("household_id", "county_code")
-    members = _blank_to_null(pop.members.lazy()).join(counties, on="household_id", how="left")
-    members = _apply(members, d.MEMBER_FACTS, env).collect(engine=ENGINE).lazy()
-    parts = [compile_polars_agg(n, e, env) for n, e in d.HOUSEHOLD_AGGREGATES.items()]
-    aggregates = (
-        members.select("household_id", *[row for row, _ in parts])
-        .group_by("household_id")
-        .agg([agg for _, agg in parts])
-    )
-    villages = pop.villages.lazy().select("village_code", "collective_income_10k")
-    hh_lf = (
-        households.join(_tiers(quintiles, env).lazy(), on="household_id", how="left")
-        .join(_operating_income(pop, env.year).lazy(), on="household_id", how="left")
-        .join(villages, on="village_code", how="left")
-        .join(aggregates, on="household_id", how="left")
-        .with_columns([pl.col(n).fill_null(0) for n in d.HOUSEHOLD_AGGREGATES])
-        .join(guarantee_frame(pop, env).lazy(), on="household_id", how="left")
-        .with_columns([pl.col(n).fill_null(v) for n, v in d.GUARANTEE_FACTS.items()])
-    )
-    hh_lf = _apply(hh_lf, d.HOUSEHOLD_FACTS, env).with_columns(_applies(d.SCOPE, env).alias("in_scope"))
-    hh = hh_lf.collect(engine=ENGINE)
-    cols = [c for c in _HOUSEHOLD_COLUMNS_FOR_MEMBERS if c != "county_code"]
-    mem = members.join(hh.lazy().select("household_id", *cols), on="household_id", how="left").collect(
-        engine=ENGINE
-    )
-    return hh, mem
+    """Household and member facts with the classification, for the year of ``env`` (see :func:`facts`)."""
+    known = rc.classified(rc.compute(pop, env), quintiles)
+    known.require()
+    return known.households, known.members
 
 
 def facts(
@@ -249,39 +144,122 @@ def _applies(measure: d.Measure, env: Env) -> pl.Expr:
     return out
 
 
-def _fmt_value(name: str) -> pl.Expr:
-    """The text of a fact's value as an official reads it (是/否, 2, 1.5, 未填)."""
-    fact = d.FACTS.get(name) or d.Fact(name, name)
-    c = pl.col(name)
-    if fact.kind == "bool":
-        b = c.cast(pl.Boolean)
-        text = pl.when(b.is_null()).then(None).when(b).then(pl.lit("是")).otherwise(pl.lit("否"))
-    elif fact.kind == "num":
-        f = c.cast(pl.Float64)
-        text = (
-            pl.when(f == f.round(0)).then(f.cast(pl.Int64).cast(pl.Utf8)).otherwise(f.round(2).cast(pl.Utf8))
-        )
-    else:
-        text = c.cast(pl.Utf8)
-    return text.fill_null(pl.lit("未填"))
-
-
 def _fact_text(name: str) -> pl.Expr:
-    fact = d.FACTS.get(name) or d.Fact(name, name)
-    parts = [pl.lit(fact.label + " "), _fmt_value(name)]
-    if fact.unit:
-        parts.append(pl.when(pl.col(name).is_null()).then(pl.lit("")).otherwise(pl.lit(" " + fact.unit)))
-    return pl.concat_str(parts)
+    return fact_expr(rf.fact(name))
 
 
-def _reason(measure: d.Measure) -> pl.Expr:
-    shown: list[str] = []
+# --- what a reason shows -------------------------------------------------------------------------
+
+#: The three tiers of C02: a tier condition naming all three holds for every tiered household.
+ALL_TIERS = frozenset({"示范引领户", "巩固提升户", "风险防范户"})
+
+
+def _tiers_key(c: Condition) -> str | None:
+    keys = params_in(c.expr)
+    key = next(iter(keys)) if len(keys) == 1 else None
+    return key if key and key.endswith(".tiers") and columns_in(c.expr) == {"tier"} else None
+
+
+def always_holds(c: Condition, measure: d.Measure, env: Env, county: str | None = None) -> bool:
+    """Whether a condition that holds tells an official nothing of the household, so it is not listed:
+    the county's switch (``<code>.enabled``), the low-income plan's scope (the L00 entry states it),
+    and a tier condition naming every tier."""
+    if not columns_in(c.expr) and params_in(c.expr) == {f"{measure.code}.enabled"}:
+        return True
+    if isinstance(c.expr, Col) and c.expr.name == "in_scope":
+        return True
+    key = _tiers_key(c)
+    if key is None:
+        return False
+    if county is None and key in env.county_values:
+        return False
+    try:
+        return ALL_TIERS <= set(env.value(key, county) or ())
+    except Exception:  # a key not in force: the condition is not known to hold
+        return False
+
+
+def _operands(expr: Expr) -> list[Expr]:
+    """The parts of an ``or`` (any of which makes the condition hold)."""
+    if isinstance(expr, FillNull) and isinstance(expr.arg, BinOp) and expr.arg.op == "or":
+        expr = expr.arg
+    if isinstance(expr, BinOp) and expr.op == "or":
+        return _operands(expr.left) + _operands(expr.right)
+    return [expr]
+
+
+def _deps(name: str, depth: int = 3) -> set[str]:
+    """A column and the columns its fact is computed from."""
+    found = {name}
+    fact = rf.FACTS.get(name)
+    if fact is not None and fact.expr is not None and depth:
+        for c in columns_in(fact.expr):
+            found |= _deps(c, depth - 1)
+    return found
+
+
+def _direct(name: str) -> set[str]:
+    fact = rf.FACTS.get(name)
+    return columns_in(fact.expr) if fact is not None and fact.expr is not None else set()
+
+
+def _part_shows(c: Condition, part: Expr) -> list[str]:
+    """The facts that show why one part of an ``or`` holds: the condition's shown facts the part
+    reads (or that read only what it reads), then any other fact it reads directly."""
+    read = columns_in(part)
+    used: set[str] = set()
+    for name in read:
+        used |= _deps(name)
+    chosen = [s for s in c.shows if s in used or (_direct(s) and _direct(s) <= used)]
+    covered = set(chosen).union(*(_deps(s) for s in chosen))
+    extra = sorted(n for n in read if n in rf.FACTS and n not in covered and not (_deps(n) & set(chosen)))
+    return chosen + extra
+
+
+def shown_facts(c: Condition) -> list[tuple[str, list[Expr]]]:
+    """Each fact a holding condition shows, with the parts of its ``or`` one of which must hold for
+    the fact to be shown (empty: always shown), so a reason names the facts that made it apply."""
+    parts = _operands(c.expr)
+    if len(parts) < 2:
+        return [(s, []) for s in c.shows]
+    out: dict[str, list[Expr]] = {}
+    for part in parts:
+        for s in _part_shows(c, part):
+            out.setdefault(s, []).append(part)
+    order = [s for s in c.shows if s in out] + [s for s in out if s not in c.shows]
+    return [(s, out[s]) for s in order]
+
+
+def plain_requirements(
+    measure: d.Measure, env: Env, county: str | None = None, assumed: frozenset[str] = frozenset()
+) -> str:
+    """What a measure without a shown fact requires (its scope or tiers), for a reason to say."""
+    return "；".join(
+        render(c.requirement, env, county, assumed)
+        for c in measure.conditions
+        if params_in(c.expr) != {f"{measure.code}.enabled"} or columns_in(c.expr)
+    )
+
+
+def _reason(measure: d.Measure, env: Env) -> pl.Expr:
+    pieces: list[pl.Expr] = []
+    seen: set[str] = set()
     for c in measure.conditions:
-        shown.extend(s for s in c.shows if s not in shown)
-    if not shown:
-        return pl.lit(measure.code)
+        if always_holds(c, measure, env):
+            continue
+        for name, parts in shown_facts(c):
+            if name in seen:
+                continue
+            seen.add(name)
+            text = _fact_text(name)
+            if parts:
+                holds = pl.any_horizontal([compile_polars(p, env).fill_null(False) for p in parts])
+                text = pl.when(holds).then(text)
+            pieces.append(text)
+    if not pieces:
+        return pl.lit(f"{measure.code}：{plain_requirements(measure, env)}")
     return pl.concat_str(
-        [pl.lit(measure.code + "："), pl.concat_str([_fact_text(s) for s in shown], separator="；")]
+        [pl.lit(measure.code + "："), pl.concat_str(pieces, separator="；", ignore_nulls=True)]
     )
 
 
@@ -312,7 +290,7 @@ def _evaluate_frames(
                     (pl.col("id_number") if level == "member" else pl.lit(None, pl.Utf8)).alias("id_number"),
                     amount.cast(pl.Float64).alias("amount"),
                     pl.lit("、".join(m.units)).alias("units"),
-                    (_reason(m) if reasons else pl.lit(None, pl.Utf8)).alias("reason"),
+                    (_reason(m, env) if reasons else pl.lit(None, pl.Utf8)).alias("reason"),
                     pl.col("county_code"),
                     pl.lit(m.to_household).alias("to_household"),
                     income.cast(pl.Float64).alias("income_effect"),
@@ -342,11 +320,20 @@ def evaluate_full(
     year: int,
     county_toolboxes: Mapping[str, Any] | None = None,
     params: ParameterSet | None = None,
+    facts: rc.Facts | None = None,
 ) -> pl.DataFrame:
     """:func:`evaluate` plus ``county_code``, ``to_household`` (whether the amount is the household's)
-    and ``income_effect`` (the amount counted as yearly household income: not one-off amounts)."""
+    and ``income_effect`` (the amount counted as yearly household income: not one-off amounts).
+
+    ``facts`` are the run's facts (computed with the same parameters); computed here when absent.
+    """
     env = make_env(params, year, county_toolboxes)
-    hh, mem = build_facts(pop, quintiles, env)
+    if facts is None:
+        hh, mem = build_facts(pop, quintiles, env)
+    else:
+        known = rc.classified(facts, quintiles, env)
+        known.require()
+        hh, mem = known.households, known.members
     return _evaluate_frames(hh, mem, env, _measures(county_toolboxes))
 
 
@@ -402,6 +389,12 @@ def cost_summary(results: pl.DataFrame, by: Sequence[str] = ("county_code", "cod
 
 @dataclass(frozen=True)
 class Explanation:
+    """Why a measure applies to a household or one member, or not, as an official reads it.
+
+    ``who`` names a member by relation and age (户主，52岁), never by ID number; ``clause`` cites
+    the plan's clause (低收入组方案 二（九）) and ``quote`` is the sentence of it the rule applies.
+    """
+
     code: str
     title: str
     applies: bool
@@ -409,96 +402,131 @@ class Explanation:
     id_number: str | None = None
     amount: float | None = None
     units: str = ""
+    who: str = ""
+    clause: str = ""
+    quote: str = ""
 
 
 def _value_text(name: str, value: Any) -> str:
-    fact = d.FACTS.get(name) or d.Fact(name, name)
-    if value is None:
-        shown = "未填"
-    elif fact.kind == "bool":
-        shown = "是" if value else "否"
-    elif isinstance(value, float) and value == int(value):
-        shown = str(int(value))
-    else:
-        shown = str(value)
-    return f"{fact.label} {shown}" + (f" {fact.unit}" if fact.unit and value is not None else "")
-
-
-#: A ``{parameter.key}`` placeholder of a requirement or note, optionally ``|range`` (6—16) or ``|%`` (10%).
-PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(range|%))?\}")
-
-
-def _number(v: Any) -> str:
-    return str(int(v)) if isinstance(v, float) and v == int(v) else str(v)
-
-
-def render(template: str, env: Env, county: str | None = None) -> str:
-    """Fill ``{parameter.key}`` placeholders with the values in force (lists joined by 、)."""
-
-    def sub(m: re.Match[str]) -> str:
-        v = env.value(m.group(1), county)
-        if m.group(2) == "range" and isinstance(v, list | tuple) and len(v) == 2:
-            return f"{_number(v[0])}—{_number(v[1])}"
-        if m.group(2) == "%" and isinstance(v, int | float):
-            return f"{_number(round(v * 100, 4))}%"
-        if isinstance(v, list | tuple):
-            return "、".join(str(x) for x in v)
-        return _number(v)
-
-    return PLACEHOLDER.sub(sub, template)
+    return value_text(rf.fact(name), value)
 
 
 def text_keys(measure: d.Measure) -> set[str]:
     """Parameters named only in a measure's texts (requirements, amount note)."""
     texts = [c.requirement for c in measure.conditions] + [measure.amount_note]
-    return {m.group(1) for t in texts for m in PLACEHOLDER.finditer(t)}
+    return {k for t in texts for k in placeholders(t)}
 
 
-def _explain_rows(frame: pl.DataFrame, measure: d.Measure, env: Env) -> list[Explanation]:
+def member_name(row: Mapping[str, Any]) -> str:
+    """A member as officials name one on a page: relation and age (``户主，52岁``)."""
+    relation = row.get("relation") or "成员"
+    age = row.get("age")
+    return f"{relation}，{int(age)}岁" if isinstance(age, int | float) else str(relation)
+
+
+def member_label(relation: str | None, id_number: str | None, year: int) -> str:
+    """:func:`member_name` from a stored member: the age is read from the ID number, as the facts do."""
+    digits = (id_number or "")[6:10]
+    age = year - int(digits) if digits.isdigit() else None
+    return member_name({"relation": relation, "age": age})
+
+
+def assumed_keys(params: ParameterSet) -> frozenset[str]:
+    """Parameters no published figure backs (``assumption: true``): their shown values are marked."""
+    return frozenset(k for k, p in params.params.items() if p.assumption)
+
+
+def _assumed_here(assumed: frozenset[str], env: Env, county: str | None) -> frozenset[str]:
+    """Assumed keys whose value in force is still the assumed one (a county's own value is not)."""
+    if not county:
+        return assumed
+    return frozenset(k for k in assumed if county not in (env.county_values.get(k) or {}))
+
+
+def _explain_rows(
+    frame: pl.DataFrame, measure: d.Measure, env: Env, assumed: frozenset[str] = frozenset()
+) -> list[Explanation]:
     cond_cols = [
         compile_polars(c.expr, env).fill_null(False).alias(f"__c{i}")
         for i, c in enumerate(measure.conditions)
     ]
+    shows = [shown_facts(c) for c in measure.conditions]
+    parts = {id(p): p for cond in shows for _, ps in cond for p in ps}
+    part_cols = [compile_polars(p, env).fill_null(False).alias(f"__p{k}") for k, p in parts.items()]
     amount = (
         compile_polars(measure.amount, env).cast(pl.Float64) if measure.amount is not None else pl.lit(None)
     )
-    rows = frame.with_columns(*cond_cols, amount.cast(pl.Float64).alias("__amount")).to_dicts()
+    rows = frame.with_columns(*cond_cols, *part_cols, amount.cast(pl.Float64).alias("__amount")).to_dicts()
+    clause = citation(measure.code, measure.clause.split("；")[0])
+    quoted = quote(measure.code)
+    cite = f"；依据 {clause}" if clause else ""
     out = []
     for row in rows:
         county = row.get("county_code")
-        who = row.get("id_number") if measure.level == "member" else None
-        prefix = measure.code
-        if who:
-            from zengshou.registry.idnumber import mask
-
-            prefix += f"（{mask(who)}）"
+        marked = _assumed_here(assumed, env, county)
+        member = measure.level == "member"
+        who = row.get("id_number") if member else None
+        name = member_name(row) if member else ""
+        prefix = measure.code + (f"（{name}）" if name else "")
         failed = [c for i, c in enumerate(measure.conditions) if not row[f"__c{i}"]]
         if failed:
             pieces = []
             for c in failed:
                 facts_text = "，".join(_value_text(s, row.get(s)) for s in c.shows)
-                req = render(c.requirement, env, county)
+                req = render(c.requirement, env, county, marked)
                 pieces.append(f"{facts_text}，条件为{req}" if facts_text else f"条件为{req}")
-            text = f"{prefix} 不适用：" + "；".join(pieces)
-            out.append(Explanation(measure.code, measure.title, False, text, who))
+            text = f"{prefix} 不适用：" + "；".join(pieces) + cite
+            out.append(
+                Explanation(
+                    measure.code, measure.title, False, text, who, who=name, clause=clause, quote=quoted
+                )
+            )
             continue
         shown: list[str] = []
-        for c in measure.conditions:
-            shown.extend(s for s in c.shows if s not in shown)
-        reqs = "；".join(render(c.requirement, env, county) for c in measure.conditions if c.shows)
+        reqs: list[str] = []
+        for c, cond_shows in zip(measure.conditions, shows, strict=True):
+            if always_holds(c, measure, env, county) or not c.shows:
+                continue
+            reqs.append(render(c.requirement, env, county, marked))
+            for s, ps in cond_shows:
+                if s not in shown and (not ps or any(row[f"__p{id(p)}"] for p in ps)):
+                    shown.append(s)
         facts_text = "，".join(_value_text(s, row.get(s)) for s in shown)
         amt = row["__amount"] or None
-        text = f"{prefix} 适用（{measure.title}）：{facts_text}；条件为{reqs}"
+        text = f"{prefix} 适用（{measure.title}）"
+        if facts_text:
+            text += f"：{facts_text}；条件为{'；'.join(reqs)}"
+        else:
+            text += f"：{plain_requirements(measure, env, county, marked)}"
         if amt:
-            text += f"；金额 {amt:g} 元"
+            text += f"；金额 {yuan(amt)}"
         if measure.amount_note:
-            text += f"；{render(measure.amount_note, env, county)}"
-        out.append(Explanation(measure.code, measure.title, True, text, who, amt, "、".join(measure.units)))
+            text += f"；说明：{render(measure.amount_note, env, county, marked)}"
+        text += cite
+        out.append(
+            Explanation(
+                measure.code,
+                measure.title,
+                True,
+                text,
+                who,
+                amt,
+                "、".join(measure.units),
+                name,
+                clause,
+                quoted,
+            )
+        )
     return out
 
 
 def explain_frames(
-    household_id: str, hh: pl.DataFrame, mem: pl.DataFrame, env: Env, measures: Sequence[d.Measure]
+    household_id: str,
+    hh: pl.DataFrame,
+    mem: pl.DataFrame,
+    env: Env,
+    measures: Sequence[d.Measure],
+    assumed: frozenset[str] = frozenset(),
 ) -> list[Explanation]:
     one = hh.filter(pl.col("household_id") == household_id)
     if one.height == 0:
@@ -506,12 +534,12 @@ def explain_frames(
     people = mem.filter(pl.col("household_id") == household_id).with_columns(
         pl.lit(one["county_code"][0]).alias("county_code")
     )
-    out = _explain_rows(one, d.SCOPE, env)
+    out = _explain_rows(one, d.SCOPE, env, assumed)
     county = one["county_code"][0]
     for m in measures:
         if m.county and m.county != county:
             continue
-        out.extend(_explain_rows(one if m.level == "household" else people, m, env))
+        out.extend(_explain_rows(one if m.level == "household" else people, m, env, assumed))
     return out
 
 
@@ -525,13 +553,15 @@ def explain(
 ) -> list[Explanation]:
     """Why each measure applies to a household or not, down to facts and parameter values.
 
-    Person-level measures give one explanation per member. The first entry is the scope rule L00.
+    Person-level measures give one explanation per member, named by relation and age. The first
+    entry is the scope rule L00. Each cites its clause; a shown assumed parameter is marked.
     """
-    env = make_env(params, year, county_toolboxes)
+    ps = with_fact_params(params or shipped_params())
+    env = make_env(ps, year, county_toolboxes)
     pop1 = _one_household(pop, household_id)
     q = quintiles.filter(pl.col("household_id") == household_id)
     hh, mem = build_facts(pop1, q, env)
-    return explain_frames(household_id, hh, mem, env, _measures(county_toolboxes))
+    return explain_frames(household_id, hh, mem, env, _measures(county_toolboxes), assumed_keys(ps))
 
 
 def _one_household(pop: Population, household_id: str) -> Population:
@@ -569,7 +599,7 @@ def parse_value(params: ParameterSet, key: str, raw: Any, year: int) -> Any:
         if isinstance(current, list | tuple):
             items = [v.strip() for v in text.replace("，", ",").replace("、", ",").split(",") if v.strip()]
             if current and all(isinstance(v, int) and not isinstance(v, bool) for v in current):
-                return [int(v) for v in items]  # compulsory_school_age: 6,17
+                return [int(v) for v in items]  # C03.compulsory_school_age: 6,17
             return items
     except ValueError:
         raise ParameterError(
@@ -642,13 +672,8 @@ def _county_names() -> dict[str, str]:
     return {c.code: c.name for c in counties()}
 
 
-_FACT_PARAMS: set[str] = set()
-for _e in [*d.MEMBER_FACTS.values(), *d.HOUSEHOLD_AGGREGATES.values(), *d.HOUSEHOLD_FACTS.values()]:
-    _FACT_PARAMS |= params_in(_e)
-for _c in d.SCOPE.conditions:
-    _FACT_PARAMS |= params_in(_c.expr)
+_FACT_PARAMS: set[str] = {k for fact in rf.ALL_FACTS if fact.expr is not None for k in params_in(fact.expr)}
 _FACT_PARAMS.add("C02.tier_of_quintile")
-_FACT_PARAMS |= set(SHARED_PARAMS)  # compulsory_school_age: T14's dropouts (guarantee_frame)
 
 
 def _reads(measure: d.Measure) -> set[str]:
@@ -729,7 +754,7 @@ def whatif(
     import time
 
     start = time.perf_counter()
-    base_ps = with_shared_params(params or shipped_params())
+    base_ps = with_fact_params(params or shipped_params())
     measures = _measures(county_toolboxes)
     check_keys(base_ps, changes, measures)
     changed = base_ps
@@ -791,7 +816,7 @@ def toolbox_whatif(
     import time
 
     start = time.perf_counter()
-    ps = with_shared_params(params or shipped_params())
+    ps = with_fact_params(params or shipped_params())
     env_b = make_env(ps, year, before)
     env_s = make_env(ps, year, after)
     keys = set(env_b.values) | set(env_s.values) | set(env_b.county_values) | set(env_s.county_values)
@@ -840,9 +865,10 @@ __all__ = [
     "evaluate_full",
     "explain",
     "facts",
-    "guarantee_frame",
     "make_env",
     "measures_table",
+    "member_label",
+    "member_name",
     "toolbox_whatif",
     "whatif",
 ]

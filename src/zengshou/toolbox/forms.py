@@ -22,10 +22,10 @@ import yaml
 
 from zengshou import interchange as ix
 from zengshou.params import Parameter, ParameterError, ParameterSet
+from zengshou.rules.dsl import params_in
+from zengshou.rules.text import PLACEHOLDER
 from zengshou.toolbox import definitions as d
 from zengshou.toolbox.county import CountyToolbox
-from zengshou.toolbox.dsl import params_in
-from zengshou.toolbox.engine import PLACEHOLDER
 
 #: The values a list parameter may hold, by its unit.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
@@ -194,8 +194,8 @@ def _field(key: str, base: ParameterSet, tb: CountyToolbox | None, on: dt.date) 
         value=value,
         own=own,
         since=since,
-        source=(tb.params[key].source if own and tb is not None else "") or "",
-        shipped_source=shipped_p.source if shipped_p else "",
+        source=(tb.params[key].reference if own and tb is not None else "") or "",
+        shipped_source=shipped_p.reference_text if shipped_p else "",
         first_own=own_values[0].start if own_values else None,
         last_own=own_values[-1].start if own_values else None,
     )
@@ -301,7 +301,7 @@ def _value(data: Mapping[str, Any], f: ParamField) -> Any:
         bad = [v for v in picked if v not in f.choices]
         if bad:
             raise ValueError(f"「{f.label}」只能从 {'、'.join(f.choices)} 中选择（不认识：{'、'.join(bad)}）")
-        if not picked:
+        if not picked and f.shipped:  # a list the region leaves empty may stay empty
             raise ValueError(f"「{f.label}」至少选择一项")
         return [c for c in f.choices if c in picked]
     if f.kind == "mapping":
@@ -524,7 +524,7 @@ def diff(tb: CountyToolbox | None, base: ParameterSet | None = None) -> list[Dif
                 shipped = value_text(shipped_p.at(v.start), unit) if shipped_p else "（本县措施）"
             except ParameterError:
                 shipped = "（当时尚无取值）"
-            rows.append(DiffRow(measure, label, shipped, value_text(v.value, unit), v.start, p.source))
+            rows.append(DiffRow(measure, label, shipped, value_text(v.value, unit), v.start, p.reference))
     for m in tb.local_measures:
         rows.append(
             DiffRow(

@@ -1,18 +1,19 @@
-"""The toolbox as a stage of the batch pipeline: ``measures`` and the 帮扶措施 result table.
+"""The toolbox's step of the batch pipeline: every household's measures and the 帮扶措施 result table.
 
-Importing this module registers both with :mod:`zengshou.pipeline` (``pipeline.STAGE_MODULES``).
 County toolboxes come from ``data/toolboxes`` and, when Django is set up, from the saved versions.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import polars as pl
 
-from zengshou import pipeline
-from zengshou.params import ParameterError
-from zengshou.toolbox.engine import FULL_SCHEMA, evaluate_full, measures_table, shipped_params
+from zengshou.frames import Population
+from zengshou.params import ParameterError, ParameterSet
+from zengshou.rules.compute import Facts, compute
+from zengshou.toolbox.engine import FULL_SCHEMA, evaluate_full, make_env, measures_table, shipped_params
 
 
 def county_toolboxes() -> dict[str, Any]:
@@ -28,25 +29,31 @@ def county_toolboxes() -> dict[str, Any]:
         return effective_toolboxes(use_database=False)
 
 
-def _measures(r: pipeline.BatchResult) -> pl.DataFrame:
-    # toolbox.yaml and C03's school ages (T14), with the user's --params files over them
-    params = shipped_params().overridden_by(r.params)
+def measures(
+    pop: Population,
+    tiers: pl.DataFrame,
+    params: ParameterSet,
+    year: int,
+    facts: Facts | None = None,
+    toolboxes: dict[str, Any] | None = None,
+) -> pl.DataFrame:
+    """The measures that apply to each household of ``pop`` for ``year`` (empty before the plans)."""
+    # toolbox.yaml and the keys its facts read, with the user's --params files over them
+    toolbox_params = shipped_params().overridden_by(params)
     try:
-        return evaluate_full(r.population, r.tiers, r.year, county_toolboxes(), params)
+        return evaluate_full(
+            pop, tiers, year, county_toolboxes() if toolboxes is None else toolboxes, toolbox_params, facts
+        )
     except ParameterError as exc:  # a year before the plans: tiers and alerts still get written
-        import sys
-
         print(f"帮扶措施未计算 / measures not computed: {exc}", file=sys.stderr)
         return pl.DataFrame(schema=FULL_SCHEMA)
 
 
-def _table(r: pipeline.BatchResult) -> pl.DataFrame:
-    return measures_table(r.frames["measures"])
+def facts(pop: Population, params: ParameterSet, year: int, toolboxes: dict[str, Any]) -> Facts:
+    """The run's facts, with the parameters in force and the counties' own values (W01)."""
+    return compute(pop, make_env(params, year, toolboxes))
 
 
-def register() -> None:
-    pipeline.register_stage("measures", _measures, after="tiers")
-    pipeline.register_result_table("帮扶措施", "measures", _table)
-
-
-register()
+def result_table(measures: pl.DataFrame) -> pl.DataFrame:
+    """The spec's 帮扶措施 table with its Chinese columns."""
+    return measures_table(measures)

@@ -49,47 +49,23 @@ def nav(s: Scope) -> list[tuple[str, str, str]]:
             ("web:households", "农户", "户"),
             ("web:alerts", "预警", "警"),
             ("web:monitoring", "监测对象", "监"),
+            ("procedure:queue", "监测程序", "程"),
+            ("toolbox:counties", "政策工具箱", "策"),
         ]
-    if s.can(roles.HOUSEHOLD_ROLES) and _mounted("toolbox:counties"):
-        items.append(("toolbox:counties", "政策工具箱", "策"))
-        from zengshou.toolbox.views import WHATIF_ROLES
-
-        if s.can(WHATIF_ROLES):
-            items.append(("toolbox:whatif", "政策测算", "算"))
-    items += _part_entries(s)
+    if s.can(roles.WHATIF_ROLES):
+        items.append(("toolbox:whatif", "政策测算", "算"))
+    if s.can(roles.PAIRING_ROLES):
+        items.append(("pairing:proposal", "结对帮扶", "结"))
+    if s.can(roles.MINE_ROLES):
+        items.append(("pairing:mine", "我的结对户", "结"))
+    if s.can(roles.ASSESS_ROLES):
+        items.append(("assess:quarter", "季度分析", "析"))
+    if s.can(roles.TARGET_ROLES):
+        items.append(("assess:targets", "目标任务", "标"))
+    if s.can(roles.ALL - {roles.Role.CADRE, roles.Role.DEPARTMENT}):
+        items.append(("quality:report", "数据质量", "质"))
     if s.can(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES):
         items.append(("web:imports", "导入导出", "⇅"))
     if s.can(roles.AUDIT_ROLES):
         items.append(("web:audit", "审计", "审"))
     return items
-
-
-def _part_entries(s: Scope) -> list[tuple[str, str, str]]:
-    """Pairing (S02) and assessment (M06, S01) pages, for the roles each page itself admits."""
-    items: list[tuple[str, str, str]] = []
-    if _mounted("pairing:proposal"):
-        from zengshou.pairing.views import MINE_ROLES, PAIRING_ROLES
-
-        if s.can(PAIRING_ROLES):
-            items.append(("pairing:proposal", "结对帮扶", "结"))
-        if s.can(MINE_ROLES):
-            items.append(("pairing:mine", "我的结对户", "结"))
-    if _mounted("assess:quarter"):
-        from zengshou.assess.views import ASSESS_ROLES, TARGET_ROLES
-
-        if s.can(ASSESS_ROLES):
-            items.append(("assess:quarter", "季度分析", "析"))
-        if s.can(TARGET_ROLES):
-            items.append(("assess:targets", "目标任务", "标"))
-    return items
-
-
-def _mounted(name: str) -> bool:
-    """Whether a later part's pages are installed (plans, pairing, assessment get menu entries then)."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True

@@ -24,6 +24,7 @@ from zengshou.monitor.models import OPEN_STATUSES
 from zengshou.registry.audit import record
 from zengshou.registry.idnumber import mask, mask_name, mask_phone
 from zengshou.registry.models import Member
+from zengshou.rules.clauses import citation, quote
 from zengshou.tiers.models import TierResult
 from zengshou.web import periods, roles, stats
 from zengshou.web import scope as sc
@@ -156,6 +157,48 @@ def _not_found(request: HttpRequest, exc: Http404) -> Any:
     )
 
 
+class ErrorOut(Schema):
+    """Every refusal: a Chinese sentence saying what is wrong and what to do."""
+
+    detail: str
+
+
+class InputError(Schema):
+    loc: list[str]
+    type: str
+    msg: str
+
+
+class InputErrorOut(Schema):
+    """422: the input does not fit the operation's parameters or body, one entry per field."""
+
+    detail: str
+    errors: list[InputError]
+
+
+class ServerErrorOut(Schema):
+    """500: the request id under which the log holds the traceback (web/requestid.py)."""
+
+    detail: str
+    request_id: str
+
+
+#: The refusals every operation can give; each operation adds 404 where it looks up one record.
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,  # a year outside the range, a workflow step that does not apply, NUL in the request
+    401: ErrorOut,
+    403: ErrorOut,
+    422: InputErrorOut,
+    500: ServerErrorOut,
+}
+WITH_404: dict[int, Any] = {**ERRORS, 404: ErrorOut}
+
+
+def responses(ok: Any, *, lookup: bool = False) -> dict[int, Any]:
+    """The operation's documented answers: 200 with ``ok`` and the error bodies it can give."""
+    return {200: ok, **(WITH_404 if lookup else ERRORS)}
+
+
 class Me(Schema):
     username: str
     role: str
@@ -209,6 +252,9 @@ class TierOut(Schema):
     quintile: str
     tier: str
     reasons: str
+    #: The clauses C01–C03 apply (分层方案 二（一）), with the sentence quoted.
+    clause: str
+    quote: str
     fell: bool | None
 
 
@@ -233,6 +279,9 @@ class AlertOut(Schema):
     title: str
     level: str
     explanation: str
+    #: The clause the alert applies (分层方案 二（二）3), with the sentence quoted.
+    clause: str
+    quote: str
     status: str
     status_label: str
 
@@ -271,7 +320,7 @@ def _f(v: Any) -> float | None:
     return float(v) if v is not None else None
 
 
-@api.get("/me", response=Me, summary="当前用户及管辖范围")
+@api.get("/me", response=responses(Me), summary="当前用户及管辖范围")
 def me(request: HttpRequest) -> dict[str, Any]:
     s = _scope(request, roles.ALL)
     return {
@@ -283,7 +332,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@api.get("/households", response=HouseholdList, summary="农户列表（脱敏）")
+@api.get("/households", response=responses(HouseholdList), summary="农户列表（脱敏）")
 def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> dict[str, Any]:
     from zengshou.web.forms import HouseholdSearchForm
     from zengshou.web.views import _search
@@ -342,7 +391,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> dic
 
 @api.get(
     "/households/{household_id}",
-    response=HouseholdDetail,
+    response=responses(HouseholdDetail, lookup=True),
     summary="农户详情（full=true 显示完整个人信息，记入审计）",
 )
 def household_detail(request: HttpRequest, household_id: str, full: bool = False) -> dict[str, Any]:
@@ -383,6 +432,8 @@ def household_detail(request: HttpRequest, household_id: str, full: bool = False
             "quintile": r.quintile,
             "tier": r.tier,
             "reasons": r.reasons,
+            "clause": citation("C01"),
+            "quote": "\n".join(quote(c) for c in ("C01", "C02", "C03")),
             "fell": r.fell,
         }
         for r in TierResult.objects.filter(household=h).order_by("year", "quarter")
@@ -412,12 +463,14 @@ def _alert_out(a: Any) -> dict[str, Any]:
         "title": CODES.get(a.code, a.code),
         "level": a.level,
         "explanation": a.explanation,
+        "clause": citation(a.code),
+        "quote": quote(a.code),
         "status": a.status,
         "status_label": a.get_status_display(),
     }
 
 
-@api.get("/alerts", response=AlertList, summary="预警列表")
+@api.get("/alerts", response=responses(AlertList), summary="预警列表")
 def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
     s = _scope(request)
     qs = sc.alerts(s)
@@ -440,13 +493,17 @@ def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, A
     }
 
 
-@api.get("/alerts/{alert_id}", response=AlertOut, summary="预警详情")
+@api.get("/alerts/{alert_id}", response=responses(AlertOut, lookup=True), summary="预警详情")
 def alert_detail(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     s = _scope(request)
     return _alert_out(sc.alert_or_404(s, alert_id))
 
 
-@api.post("/alerts/{alert_id}/transition", response=AlertOut, summary="预警处理：核实 / 纳入监测 / 排除")
+@api.post(
+    "/alerts/{alert_id}/transition",
+    response=responses(AlertOut, lookup=True),
+    summary="预警处理：核实 / 纳入监测 / 排除",
+)
 def alert_transition(request: HttpRequest, alert_id: int, body: Transition) -> dict[str, Any]:
     s = _scope(request)
     a = sc.alert_or_404(s, alert_id)
@@ -469,7 +526,9 @@ def alert_transition(request: HttpRequest, alert_id: int, body: Transition) -> d
 
 
 @api.get(
-    "/areas/{area_code}/stats", summary="区域统计（分层、五等份、收入构成趋势、预警、监测对象、下级区域）"
+    "/areas/{area_code}/stats",
+    response=responses(dict[str, Any], lookup=True),
+    summary="区域统计（分层、五等份、收入构成趋势、预警、监测对象、下级区域）",
 )
 def area_stats(request: HttpRequest, area_code: str, year: int | None = None) -> dict[str, Any]:
     s = _scope(request)

@@ -16,12 +16,37 @@ from zengshou.web.roles import Role
 
 _CODE = re.compile(r"[A-Z]\d{2}[a-z]?")
 _ALERT_STEPS = {"verify": "核实", "include": "纳入监测", "dismiss": "排除"}
+#: The monitoring procedure's steps (zengshou.monitor.procedure) and the web actions that take them.
+_PROCEDURE_STEPS = {
+    "clue": "登记线索",
+    "merge": "线索并入办理中事项",
+    "accept": "乡镇受理",
+    "refuse": "不予受理",
+    "visit": "入户核实",
+    "review": "村级民主评议通过",
+    "review_reject": "村级民主评议未通过",
+    "post_notice": "张贴公示",
+    "close_notice": "公示期满",
+    "township": "乡镇审核通过",
+    "township_return": "乡镇审核退回",
+    "county": "县级审定",
+    "county_reject": "县级审定不同意",
+    "include": "县级审定纳入监测",
+    "eliminate": "县级审定风险消除",
+    "keep": "兜底保障继续监测",
+    "start_elimination": "启动风险消除",
+    "rollback": "风险消除回退",
+    "reflag": "风险再标注",
+    "measure": "记录帮扶措施",
+}
 
 ACTION_LABELS: dict[str, str] = {
     "login": "登录",
     "logout": "退出",
     "login.failed": "登录失败",
     "login.throttled": "登录被限制",
+    "access.refused": "访问被拒绝（不在管辖范围或记录不存在）",
+    "access.denied": "操作被拒绝（角色无此权限）",
     "household.view": "查看农户（脱敏）",
     "household.view_full": "查看农户完整信息",
     "visit.add": "记录走访",
@@ -34,6 +59,8 @@ ACTION_LABELS: dict[str, str] = {
     "import.load": "确认导入",
     "import.insert": "导入新增记录",
     "import.update": "导入修改记录",
+    "mapping.save": "保存列映射",
+    "mapping.change": "修改列映射",
     "feed.import": "导入部门数据",
     "feed.update": "部门数据更新信息",
     **{f"alert.{s.value}": f"预警{s.label}" for s in AlertStatus},
@@ -59,19 +86,28 @@ ACTION_LABELS: dict[str, str] = {
     "toolbox.explain": "查看农户政策适用说明",
     "target.progress": "填报目标任务进度",
     "report.download": "下载季度分析报告",
+    "quality.exempt": "登记数据质量豁免",
+    **{f"procedure.{k}": f"监测程序：{v}" for k, v in _PROCEDURE_STEPS.items()},
+    **{f"web.procedure.{k}": f"网页办理监测程序：{v}" for k, v in _PROCEDURE_STEPS.items()},
+    "procedure.self_report": "农户自主申报",
+    "procedure.print_notice": "打印公示",
+    "procedure.view_case": "查看监测程序事项（含申报人信息）",
 }
 
 #: The name of an action's part (its code up to the first dot), for an action without its own label.
 PART_LABELS = {
     "login": "登录",
+    "access": "访问控制",
     "logout": "退出",
     "household": "农户",
     "visit": "走访",
     "export": "导出",
     "import": "导入",
+    "mapping": "列映射",
     "feed": "部门数据",
     "alert": "预警",
     "monitoring": "监测对象",
+    "procedure": "监测程序",
     "api": "接口访问",
     "web": "网页操作",
     "clue": "线索",
@@ -99,7 +135,11 @@ OBJECT_LABELS = {
     "villages": "村",
     "cadres": "帮扶干部",
     "alert": "预警",
+    "monitoring_object": "监测对象",
+    "visit": "走访记录",
+    "page": "页面",
     "import": "导入任务",
+    "mapping_profile": "列映射",
     "interchange": "数据交换文件",
     "area": "区划",
     "audit": "审计记录",
@@ -119,7 +159,9 @@ COLUMN_LABELS = {c.key: c.header for t in (*ix.TABLES, *ix.FEEDS) for c in rever
 #: Detail fields of the events, as the auditor reads them.
 DETAIL_LABELS = {
     "role": "角色",
+    "wait": "需等待（秒）",
     "path": "页面",
+    "method": "请求方式",
     "via": "途径",
     "visit": "走访记录",
     "visited_on": "走访日期",
@@ -199,6 +241,8 @@ _VALUE_LABELS = {
     "from": {s.value: str(s.label) for s in AlertStatus},
     "to": {s.value: str(s.label) for s in AlertStatus},
     "kind": {"interchange": "农户数据交换文件"},
+    "reason": {"out_of_scope": "不在管辖范围内", "not_found": "记录不存在"},
+    "method": {"GET": "查看", "POST": "提交", "PUT": "修改", "PATCH": "修改", "DELETE": "删除"},
 }
 
 

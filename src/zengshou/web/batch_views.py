@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -18,10 +18,8 @@ from zengshou.batch.models import ACTIVE_STATUSES, BatchRun, BatchStatus
 from zengshou.registry.models import Area
 from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
-from zengshou.web.roles import Role
+from zengshou.web.roles import BATCH_ROLES
 
-#: May start the batch of their area: the county (县级审定) and the region and city offices.
-BATCH_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY})
 #: Area levels a batch runs for (a township or village is ranked with its county, never alone).
 BATCH_LEVELS = ("region", "city", "county")
 RECENT_RUNS = 15
@@ -36,7 +34,9 @@ def run_or_404(s: sc.Scope, run_id: Any) -> BatchRun:
     try:
         return runs(s).get(pk=int(run_id))
     except (BatchRun.DoesNotExist, ValueError, TypeError) as e:
-        raise Http404("未找到该批处理，或不在您的管辖范围内") from e
+        raise sc.not_found(
+            s, "batch", run_id, BatchRun, {"pk": run_id}, "未找到该批处理，或不在您的管辖范围内"
+        ) from e
 
 
 def _areas(s: sc.Scope) -> list[Area]:

@@ -15,6 +15,8 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFie
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from zengshou.web import requestid
+
 log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -26,7 +28,12 @@ CSRF = (
     "请返回上一页、刷新页面后重新提交；如仍出现，请退出后重新登录。"
 )
 SERVER_ERROR = (
-    "系统内部出错，本次操作没有完成，数据未被改动。请稍后重试；如反复出现，请把出错时间告诉系统管理员。"
+    "系统内部出错，本次操作没有完成，数据未被改动。请稍后重试；如反复出现，请将编号 {request_id} 告知系统管理员"
+    "（管理员凭此编号在系统日志中查找原因）。"
+)
+NUL = (
+    "提交的内容含有不可见的控制字符（空字符），系统无法处理，操作没有执行。"
+    "请检查网址或所填内容（常见于从其他软件复制粘贴的文字），删除后重新提交。"
 )
 #: A page that itself fails to render falls back on this, which needs no template or database.
 _PLAIN = (
@@ -85,7 +92,19 @@ def not_found(request: HttpRequest, exception: BaseException | None = None) -> H
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _page(request, "系统出错", SERVER_ERROR, 500)
+    """500 with the request id that the log line of the traceback carries (web/requestid.py)."""
+    message = SERVER_ERROR.format(request_id=getattr(request, "id", None) or requestid.current())
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "request_id": getattr(request, "id", "")}, status=500)
+    return _page(request, "系统出错", message, 500)
+
+
+def nul_refused(request: HttpRequest) -> HttpResponse:
+    """400 for a path, query, form field, cookie or JSON body holding a NUL character (0x00), which
+    PostgreSQL cannot store or compare, before any view reads it."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NUL}, status=400)
+    return _page(request, "请求有误", NUL, 400)
 
 
 METHOD_NOT_ALLOWED = "该地址不支持这种访问方式（例如直接打开了只接受表单提交的地址）。请从页面上的按钮进入。"

@@ -178,6 +178,8 @@ class AuditSearchForm(forms.Form):
 
 
 FEED_KINDS = ("医保", "残联", "民政", "人社", "教育", "住建", "应急")
+#: The national system's monthly migrant-work lists (``zengshou.ingest.feeds.MIGRANT_KINDS``).
+MIGRANT_KINDS = ("已外出务工", "计划外出务工")
 
 
 class UploadForm(forms.Form):
@@ -186,8 +188,11 @@ class UploadForm(forms.Form):
         choices=[
             ("interchange", "农户数据交换文件（家庭、成员、收入…）"),
             *[(k, f"部门数据：{k}") for k in FEED_KINDS],
+            *[(k, f"全国系统月度名单：{k}信息") for k in MIGRANT_KINDS],
         ],
     )
+    #: A household workbook in the national layout is read with this mapping; empty: detected.
+    profile = forms.ChoiceField(label="列映射（全国人员表）", required=False, choices=[("", "自动识别")])
     file = forms.FileField(label="文件（.xlsx 或 .csv）", error_messages={"required": "请选择要上传的文件。"})
 
     def clean_file(self) -> Any:
@@ -196,6 +201,13 @@ class UploadForm(forms.Form):
         if not name.endswith((".xlsx", ".csv", ".zip")):
             raise ValidationError("只能上传 .xlsx 工作簿、.csv 文件或包含CSV的 .zip 压缩包。")
         return f
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        f = data.get("file")
+        if data.get("profile") and f is not None and not f.name.lower().endswith(".xlsx"):
+            self.add_error("profile", "列映射只用于 .xlsx 全国人员表；CSV 或交换格式文件请选“自动识别”。")
+        return data
 
 
 class ExportForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -14,9 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import close_old_connections
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zengshou.registry.audit import record
@@ -111,6 +111,8 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
         ):
             if value:
                 out[label] = value
+        if summary.layout_note:  # its first line; the columns are the 列映射 table of the check
+            out["列映射"] = summary.layout_note.split("\n", 1)[0].removeprefix("全国人员表：")
         for feed in getattr(summary, "feeds", []) or []:
             out[f"部门数据：{feed.kind}"] = _feed_text(feed)
         out["提示（不影响导入）"] = f"{len(summary.warnings)}条"
@@ -134,19 +136,54 @@ def _feed_text(feed: Any) -> str:
     return "；".join(parts + [line.removeprefix("更新的信息：") for line in facts])
 
 
+def _household_source(job: ImportJob) -> tuple[Any, Any]:
+    """What a household upload is read as, with the national read (None for an interchange file): a
+    national person list with the job's mapping, or with the national one when the workbook looks
+    like a national list."""
+    from zengshou.ingest import national
+
+    path = Path(job.path)
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    if not job.profile and not (workbook and national.looks_national(path)):
+        return path, None
+    try:
+        return national.read(path, job.profile or "national")
+    except national.UnknownProfile as e:
+        from zengshou.frames import Population
+        from zengshou.ingest import Problem, ReadResult
+
+        problem = Problem("列映射", None, "列映射", job.profile, str(e), "unknown mapping profile")
+        return ReadResult(population=Population(), errors=[problem], source=path), None
+
+
+def _mapping_summary(nat: Any) -> dict[str, Any]:
+    """Which mapping read the list, where its header was, each column's field and the columns left out."""
+    how = "映射指定" if nat.profile.header_rows else "自动识别"
+    ignored = nat.header.ignored
+    return {
+        "使用的映射": f"{nat.profile.name}（{nat.profile.file}）",
+        "表头": f"第 {'、'.join(str(r + 1) for r in nat.header.rows)} 行（{how}）",
+        "mapping": [[column, field] for column, field in nat.mapping()],
+        "未导入的列": f"{len(ignored)} 列：{'、'.join(ignored)}" if ignored else "无",
+    }
+
+
 def validate(job: ImportJob) -> None:
     """Stage 1: read and check the file; nothing is written to the registry."""
     try:
         if job.kind == "interchange":
             from zengshou import ingest
 
+            source, nat = _household_source(job)
             # registry ∪ file: rows for stored households are as valid here as in the import itself
-            result = ingest.validate(Path(job.path))
+            result = ingest.validate(source)
             errors = list(result.errors)
             job.errors = _error_rows(errors)
             job.error_count = len(errors)
             job.warnings = _error_rows(getattr(result, "warnings", []) or [])[:500]
             job.summary = {}
+            if nat is not None:
+                job.summary["列映射"] = _mapping_summary(nat)
             if not errors:
                 from zengshou.ingest.load import preview as table_changes
 
@@ -165,7 +202,8 @@ def validate(job: ImportJob) -> None:
             feed = preview.read
             job.errors = _error_rows(feed.errors)
             job.error_count = len(feed.errors)
-            job.warnings = _error_rows([*(c.problem() for c in preview.status_changes), *feed.warnings])[:500]
+            shown = [*(c.problem(feed.kind) for c in preview.changes), *preview.warnings, *feed.warnings]
+            job.warnings = _error_rows(shown)[:500]
             job.summary = {"将导入": feeds.preview_figures(preview)}
         job.status = ImportJob.Status.INVALID if job.error_count else ImportJob.Status.READY
         tables = (job.summary.get("将导入") or {}).get("tables") if isinstance(job.summary, dict) else None
@@ -190,7 +228,17 @@ def load(job: ImportJob) -> None:
         if job.kind == "interchange":
             from zengshou import ingest
 
-            summary = ingest.load(Path(job.path), username=job.created_by)
+            source, nat = _household_source(job)
+            if nat is not None and _mapping_summary(nat) != (job.summary or {}).get("列映射"):
+                job.status = ImportJob.Status.INVALID
+                job.message = (
+                    "列映射在校验之后被修改过，数据未写入：请重新上传文件，按现在的映射校验后再确认。"
+                )
+                job.save()
+                return
+            summary = ingest.load(source, username=job.created_by)
+            if nat is not None:
+                summary.layout_note = nat.note()
         else:
             from zengshou.ingest import feeds
 
@@ -211,11 +259,20 @@ def load(job: ImportJob) -> None:
             job.errors = _error_rows(errors)
             job.error_count = len(list(errors))
             job.status = ImportJob.Status.INVALID
-            job.message = f"导入被拒绝：发现{job.error_count}处错误，数据未写入。"
+            # checked again against the registry as it is at the write (another import may have
+            # stored the same people since the file was checked); a row-less problem is the wait
+            # for another import running out, or a key another writer took meanwhile
+            rows = [p for p in errors if getattr(p, "row", None)]
+            job.message = (
+                f"导入被拒绝：写入前按系统当前数据重新核对，发现{job.error_count}处错误，数据未写入。"
+                "请按下表改正后重新上传。"
+                if rows
+                else f"导入未完成，数据未写入：{errors[0].message_zh}"
+            )
         else:
             log.exception("load failed")
             job.status = ImportJob.Status.FAILED
-            job.message = f"导入失败，数据未写入：{e}"
+            job.message = "导入失败，数据未写入。请重新上传；仍失败请联系系统管理员（错误已记入系统日志）。"
     job.save()
 
 
@@ -239,6 +296,7 @@ def _run(job_id: int, stage: str) -> None:
 def imports(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     _limit_kinds(s, form)
+    _limit_profiles(s, form)
     if request.method == "POST":
         if not s.can(roles.IMPORT_ROLES | roles.FEED_ROLES):
             sc.require(s, roles.IMPORT_ROLES | roles.FEED_ROLES)
@@ -252,14 +310,18 @@ def imports(request: HttpRequest, s: sc.Scope) -> HttpResponse:
                 for chunk in f.chunks():
                     out.write(chunk)
             job = ImportJob.objects.create(
-                kind=kind, original_name=f.name, path=str(path), created_by=s.username
+                kind=kind,
+                profile=form.cleaned_data.get("profile") or "" if kind == "interchange" else "",
+                original_name=f.name,
+                path=str(path),
+                created_by=s.username,
             )
             record(
                 s.username,
                 "import.upload",
                 "import",
                 str(job.pk),
-                {"kind": kind, "file": f.name, "bytes": f.size},
+                {"kind": kind, "file": f.name, "bytes": f.size, "profile": job.profile},
                 ip=client_ip(request),
             )
             _run(job.pk, "validate")
@@ -282,6 +344,7 @@ def imports(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "can_upload": s.can(roles.IMPORT_ROLES | roles.FEED_ROLES),
             "can_export": s.can(roles.EXPORT_ROLES),
             "can_personal": s.can(roles.PERSONAL_EXPORT_ROLES),
+            "can_map": s.can(roles.MAPPING_ROLES),
         },
     )
 
@@ -297,6 +360,16 @@ def _limit_kinds(s: sc.Scope, form: UploadForm) -> None:
     elif not s.can(roles.IMPORT_ROLES):
         choices = [c for c in choices if c[0] != "interchange"]
     field.choices = choices  # type: ignore[attr-defined]
+
+
+def _limit_profiles(s: sc.Scope, form: UploadForm) -> None:
+    """The mappings a household workbook may be read with: detection, the shipped ones, the saved
+    ones of the user's counties and of the whole region."""
+    from zengshou.ingest import national
+
+    shipped = [(n, f"{national.profile(n).name}（内置）") for n in national.shipped_profiles()]
+    saved = [(p.name, f"{p.name}（{p.county.name if p.county else '全区'}）") for p in sc.mapping_profiles(s)]
+    form.fields["profile"].choices = [("", "自动识别"), *shipped, *saved]  # type: ignore[attr-defined]
 
 
 @page(roles.IMPORT_ROLES | roles.FEED_ROLES)
@@ -323,10 +396,11 @@ def import_job_status(request: HttpRequest, s: sc.Scope, job_id: int) -> HttpRes
 @page(roles.IMPORT_ROLES | roles.FEED_ROLES)
 def import_job_confirm(request: HttpRequest, s: sc.Scope, job_id: int) -> HttpResponse:
     job = sc.import_job_or_404(s, job_id)
-    if job.status == ImportJob.Status.READY:
-        job.status = ImportJob.Status.LOADING
-        job.message = "正在写入，请稍候…"
-        job.save(update_fields=["status", "message", "updated_at"])
+    # One conditional update: a second click (or a second tab) finds the job no longer READY.
+    started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+        status=ImportJob.Status.LOADING, message="正在写入，请稍候…", updated_at=timezone.now()
+    )
+    if started:
         _run(job.pk, "load")
     return redirect("web:import_job", job_id=job.pk)
 
@@ -348,19 +422,29 @@ def export(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
     if personal:
         sc.require(s, roles.PERSONAL_EXPORT_ROLES)
     from zengshou import ingest
+    from zengshou.ingest.export import ExportError
+    from zengshou.web.downloads import file_download
 
-    out_dir = Path(tempfile.mkdtemp(prefix="zs-export-"))
     suffix = "xlsx" if d["fmt"] == "xlsx" else "zip"
     name = f"{area.name}-{area.code}-{dt.date.today():%Y%m%d}{'-含个人信息' if personal else ''}.{suffix}"
-    if d["fmt"] == "xlsx":
-        path = out_dir / name
-        ingest.export(path, "xlsx", area.code, with_personal_data=personal, username=s.username)
-    else:
+
+    def build(out_dir: Path) -> Path:
+        if d["fmt"] == "xlsx":
+            return ingest.export(
+                out_dir / name, "xlsx", area.code, with_personal_data=personal, username=s.username
+            ).out
         import shutil
 
         folder = out_dir / "csv"
         ingest.export(folder, "csv", area.code, with_personal_data=personal, username=s.username)
-        path = Path(shutil.make_archive(str(out_dir / "export"), "zip", folder))
+        return Path(shutil.make_archive(str(out_dir / "export"), "zip", folder))
+
+    try:
+        response = file_download(build, name, prefix="zs-export-")
+    except ExportError as exc:
+        return render(
+            request, "web/error.html", {"title": "导出失败", "message": str(exc), "code": 400}, status=400
+        )
     # The import module audits the export itself; this adds where the file went (the address).
     record(
         s.username,
@@ -370,7 +454,7 @@ def export(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
         {"format": d["fmt"], "file": name, "with_personal_data": personal},
         ip=client_ip(request),
     )
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    return response
 
 
 @page(roles.IMPORT_ROLES | roles.FEED_ROLES | roles.EXPORT_ROLES)
@@ -379,13 +463,17 @@ def import_template(request: HttpRequest, s: sc.Scope) -> HttpResponseBase:
     import shutil
 
     from zengshou.ingest import templates
+    from zengshou.web.downloads import file_download
 
-    out_dir = Path(tempfile.mkdtemp(prefix="zs-template-"))
     if request.GET.get("fmt") == "csv":
-        templates.write_csv_folder(out_dir / "csv")
-        path = Path(shutil.make_archive(str(out_dir / "template"), "zip", out_dir / "csv"))
-        name = "农户数据导入模板-CSV.zip"
-    else:
-        path = templates.write_workbook(out_dir / "template.xlsx")
-        name = "农户数据导入模板.xlsx"
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+        def csv_zip(out_dir: Path) -> Path:
+            templates.write_csv_folder(out_dir / "csv")
+            return Path(shutil.make_archive(str(out_dir / "template"), "zip", out_dir / "csv"))
+
+        return file_download(csv_zip, "农户数据导入模板-CSV.zip", prefix="zs-template-")
+    return file_download(
+        lambda out_dir: templates.write_workbook(out_dir / "template.xlsx"),
+        "农户数据导入模板.xlsx",
+        "zs-template-",
+    )

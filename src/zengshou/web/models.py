@@ -54,11 +54,14 @@ class VisitLog(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept to throttle guessing by user name and by address."""
+    """A failed login within the throttle's window, counted per user name and address together."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "ip", "at"], name="web_loginfail_user_ip_at")]
 
 
 class ApiToken(models.Model):
@@ -92,6 +95,8 @@ class ImportJob(models.Model):
 
     #: ``interchange`` for a household workbook, else the feed kind (医保, 残联 …).
     kind = models.CharField("类型", max_length=20)
+    #: The column mapping a household workbook is read with (a national person list); empty: detected.
+    profile = models.CharField("列映射", max_length=60, blank=True, default="")
     original_name = models.CharField("文件名", max_length=255)
     path = models.CharField("保存位置", max_length=500)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.VALIDATING)

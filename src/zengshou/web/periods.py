@@ -1,7 +1,7 @@
 """Which periods hold data for an area, and the period a page opens on (M01 income by period, M06).
 
 Every page with figures shows one period: a year, or a cumulative quarter (1 January to the quarter's
-end) on the quarterly pages. A period is *filled* for an area when at least ``period_complete_share``
+end) on the quarterly pages. A period is *filled* for an area when at least ``M01.period_complete_share``
 (a dated parameter, ``data/params/periods.yaml``) of the area's households have data for it:
 
 - a year counts the households with a yearly TierResult (the pipeline result every yearly figure is
@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
 
-from zengshou.params import ParameterError, ParameterSet
+from zengshou.params import ParameterError, tree
 from zengshou.registry.areas import code_prefix
 
 #: Query values kept by the selector and the link to the latest period (everything else the page has).
@@ -78,7 +78,7 @@ class Coverage:
 def complete_share(year: int) -> float:
     """The dated share of households a period needs to count as filled."""
     try:
-        return float(ParameterSet.shipped("periods").for_year("period_complete_share", year))
+        return float(tree().for_year("M01.period_complete_share", year))
     except ParameterError:  # a year before the parameter's first date: the first value holds
         return DEFAULT_SHARE
 

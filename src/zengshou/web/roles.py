@@ -51,10 +51,32 @@ ELIMINATE_ROLES = frozenset({Role.COUNTY})
 VISIT_ROLES = frozenset({Role.CADRE, Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})
 #: May upload an interchange workbook (writes households).
 IMPORT_ROLES = frozenset({Role.REGION_ADMIN, Role.COUNTY})
+#: May make and change the column mappings of person lists (列映射): the county for its own lists,
+#: the city and the region for their counties (the region also for every county at once).
+MAPPING_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY})
 #: May upload a department feed.
 FEED_ROLES = frozenset({Role.REGION_ADMIN, Role.COUNTY, Role.DEPARTMENT})
 #: May search the audit trail.
 AUDIT_ROLES = frozenset({Role.REGION_ADMIN})
+#: May start the batch of their area: the county (县级审定) and the region and city offices.
+BATCH_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY})
+#: May change a county's toolbox: that county's users, and the region.
+TOOLBOX_EDIT_ROLES = frozenset({Role.COUNTY, Role.REGION_ADMIN})
+#: Users of the what-if form: the region and cities over their area, a county over its own households.
+WHATIF_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY})
+#: Move a plan item on (agreed with the household, delivered).
+PLAN_ROLES = frozenset({Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE, Role.CADRE})
+#: Propose and confirm pairings: the county (S02 "由县统筹安排"), and the city and the region for
+#: their counties (each county is solved on its own; cadres stay in their county).
+PAIRING_ROLES = frozenset({Role.COUNTY, Role.CITY, Role.REGION_ADMIN})
+#: A 帮扶干部 sees his own households.
+MINE_ROLES = frozenset({Role.CADRE})
+#: Users of an area, who see its quarterly analysis (M06/S01) and download its report.
+ASSESS_ROLES = frozenset({Role.REGION_ADMIN, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE})
+#: Follow the plans' targets: the areas and the departments responsible for them.
+TARGET_ROLES = ASSESS_ROLES | {Role.DEPARTMENT}
+#: Report progress on the plans' targets: departments and the region.
+PROGRESS_ROLES = frozenset({Role.DEPARTMENT, Role.REGION_ADMIN})
 
 
 def parse(text: str) -> Role:

@@ -3,7 +3,9 @@
 A user sees the households whose village code starts with his area's prefix
 (:func:`zengshou.registry.areas.code_prefix`); a 帮扶干部 only the households with an open pairing to
 his Cadre; a 部门用户 no household at all. Objects outside the scope are reported as "not found"
-(404), never as "forbidden", so an ID changed in a URL tells nothing about what exists.
+(404), never as "forbidden", so an ID changed in a URL tells nothing about what exists — but the
+audit trail tells: every refused object (``access.refused``: out of scope or not there) and every
+action refused to a role (``access.denied``) is recorded with user, object, page and address.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from zengshou.layouts.models import MappingProfile
 from zengshou.monitor.models import Alert, MonitoringObject
-from zengshou.registry.areas import code_prefix
+from zengshou.registry import audit
+from zengshou.registry.areas import code_prefix, code_range
 from zengshou.registry.models import Area, Household
 from zengshou.web import roles
 from zengshou.web.models import ImportJob, UserProfile, VisitLog
@@ -69,12 +73,29 @@ def scope_of(user: AbstractBaseUser | AnonymousUser) -> Scope:
     return s
 
 
-def code_range(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix`` as an index range (division codes are digits; ':' follows '9').
+def refused(s: Scope, object_type: str, object_id: Any, exists: bool, action: str = "access.refused") -> None:
+    """Record a refusal with the request's page and address (when there is a request)."""
+    req = audit.current_request()
+    detail: dict[str, Any] = {
+        "reason": "out_of_scope" if exists else "not_found",
+        "role": s.role,
+        "user_area": s.area_code,
+    }
+    if req is not None:
+        detail = {"path": req.path, "method": req.method, **detail}
+    audit.record(s.username, action, object_type, str(object_id)[:60], detail, ip=req.ip if req else "")
 
-    Same rows as ``__startswith``, but SQLite's LIKE cannot use an index and a range can.
-    """
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":"})
+
+def not_found(
+    s: Scope, object_type: str, object_id: Any, model: type[Model], lookup: dict[str, Any], message: str
+) -> Http404:
+    """The 404 for an object outside the scope (or not there at all), recorded first."""
+    try:
+        there = model._default_manager.filter(**lookup).exists()
+    except (ValueError, TypeError):  # an ID that is no number
+        there = False
+    refused(s, object_type, object_id, there)
+    return Http404(message)
 
 
 def households(s: Scope) -> QuerySet[Household]:
@@ -105,7 +126,14 @@ def household_or_404(s: Scope, household_id: str) -> Household:
     try:
         return households(s).select_related("village", "village__parent").get(household_id=household_id)
     except Household.DoesNotExist as e:
-        raise Http404("未找到该农户，或不在您的管辖范围内") from e
+        raise not_found(
+            s,
+            "household",
+            household_id,
+            Household,
+            {"household_id": household_id},
+            "未找到该农户，或不在您的管辖范围内",
+        ) from e
 
 
 def alerts(s: Scope) -> QuerySet[Alert]:
@@ -120,7 +148,9 @@ def alert_or_404(s: Scope, alert_id: Any) -> Alert:
     try:
         return alerts(s).select_related("household", "area").get(pk=int(alert_id))
     except (Alert.DoesNotExist, ValueError, TypeError) as e:
-        raise Http404("未找到该预警，或不在您的管辖范围内") from e
+        raise not_found(
+            s, "alert", alert_id, Alert, {"pk": alert_id}, "未找到该预警，或不在您的管辖范围内"
+        ) from e
 
 
 def monitoring_objects(s: Scope) -> QuerySet[MonitoringObject]:
@@ -133,7 +163,14 @@ def monitoring_object_or_404(s: Scope, object_id: Any) -> MonitoringObject:
     try:
         return monitoring_objects(s).select_related("household").get(pk=int(object_id))
     except (MonitoringObject.DoesNotExist, ValueError, TypeError) as e:
-        raise Http404("未找到该监测对象，或不在您的管辖范围内") from e
+        raise not_found(
+            s,
+            "monitoring_object",
+            object_id,
+            MonitoringObject,
+            {"pk": object_id},
+            "未找到该监测对象，或不在您的管辖范围内",
+        ) from e
 
 
 def visits(s: Scope) -> QuerySet[VisitLog]:
@@ -144,7 +181,7 @@ def visit_or_404(s: Scope, visit_id: Any) -> VisitLog:
     try:
         return visits(s).get(pk=int(visit_id))
     except (VisitLog.DoesNotExist, ValueError, TypeError) as e:
-        raise Http404("未找到该走访记录") from e
+        raise not_found(s, "visit", visit_id, VisitLog, {"pk": visit_id}, "未找到该走访记录") from e
 
 
 def areas(s: Scope) -> QuerySet[Area]:
@@ -154,11 +191,11 @@ def areas(s: Scope) -> QuerySet[Area]:
 
 def area_or_404(s: Scope, code: str) -> Area:
     if s.role in (Role.DEPARTMENT, Role.CADRE) and code != s.area_code:
-        raise Http404("不在您的管辖范围内")
+        raise not_found(s, "area", code, Area, {"code": code}, "不在您的管辖范围内")
     try:
         return areas(s).get(code=code)
     except Area.DoesNotExist as e:
-        raise Http404("未找到该区划，或不在您的管辖范围内") from e
+        raise not_found(s, "area", code, Area, {"code": code}, "未找到该区划，或不在您的管辖范围内") from e
 
 
 def import_jobs(s: Scope) -> QuerySet[ImportJob]:
@@ -172,7 +209,31 @@ def import_job_or_404(s: Scope, job_id: Any) -> ImportJob:
     try:
         return import_jobs(s).get(pk=int(job_id))
     except (ImportJob.DoesNotExist, ValueError, TypeError) as e:
-        raise Http404("未找到该导入任务") from e
+        raise not_found(s, "import", job_id, ImportJob, {"pk": job_id}, "未找到该导入任务") from e
+
+
+def mapping_profiles(s: Scope) -> QuerySet[MappingProfile]:
+    """The column mappings a user may import with: the region-wide ones and those of the counties
+    in his area (the region administrator: every one)."""
+    if s.role == Role.REGION_ADMIN:
+        return MappingProfile.objects.select_related("county")
+    return MappingProfile.objects.select_related("county").filter(
+        Q(county__isnull=True) | code_range("county_id", s.prefix)
+    )
+
+
+def mapping_counties(s: Scope) -> QuerySet[Area]:
+    """The counties a user may save a column mapping for (a region-wide one: the region only)."""
+    if s.area_level == "county":
+        return Area.objects.filter(code=s.area_code)
+    return Area.objects.filter(code_range("code", s.prefix), level="county").order_by("code")
+
+
+def may_change_mapping(s: Scope, row: MappingProfile) -> bool:
+    """A region-wide mapping is the region's to change; a county's, that county's and those above it."""
+    if row.county_id is None:
+        return s.role == Role.REGION_ADMIN
+    return mapping_counties(s).filter(code=row.county_id).exists()
 
 
 def require(s: Scope, allowed: frozenset[str]) -> None:
@@ -180,6 +241,8 @@ def require(s: Scope, allowed: frozenset[str]) -> None:
     from django.core.exceptions import PermissionDenied
 
     if s.role not in allowed:
+        req = audit.current_request()
+        refused(s, "page", req.path if req else "", True, action="access.denied")
         who = "、".join(Role(r).label for r in Role.values if r in allowed)
         raise PermissionDenied(f"您的角色（{s.role_label}）不能进行此操作；可由{who}办理。")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.db.models import Count, Max, Q
 
 from zengshou import interchange as ix
 from zengshou.monitor.clues import households_with_open_alerts
+from zengshou.monitor.lines import Lines
 from zengshou.monitor.models import OPEN_STATUSES, AlertStatus, MonitoringObject
 from zengshou.monitor.rules import CODES
 from zengshou.registry.models import Area, Member
@@ -39,10 +41,21 @@ CODE_LENGTH = {"county": 6, "township": 9, "village": 12}
 
 
 def _param(key: str, year: int) -> float | None:
-    from zengshou.pipeline import default_params
+    from zengshou.params import tree
 
     try:
-        return float(default_params().for_year(key, year))
+        return float(tree().for_year(key, year))
+    except Exception:  # a missing parameter only hides a reference line
+        return None
+
+
+def _lines(year: int) -> Lines | None:
+    """M05's lines of the year (the region's and the areas' own), or None where the year has none."""
+    from zengshou.monitor.lines import lines
+    from zengshou.params import tree
+
+    try:
+        return lines(tree(), year)
     except Exception:  # a missing parameter only hides a reference line
         return None
 
@@ -143,13 +156,21 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
             trend.append(row)
     out["trend"] = trend
 
-    line = _param("monitoring_line", year) if year else None
+    known = _lines(year) if year else None
+    # the line of the area shown (a county's own where it set one); "以下" includes the line
+    line = known.line(area.code) if known else None
     out["monitoring_line"] = line
+    out["monitoring_line_note"] = known.note(area.code) if known else ""
+    out["monitoring_line_areas"] = (
+        [{"area": a, "line": v} for a, v in sorted(known.areas.items()) if a.startswith(area.code)]
+        if known
+        else []
+    )
     edges = [round(line * f) for f in BAND_FACTORS] if line else []
     band_case = (
         "CASE "
         + " ".join(
-            f"WHEN t.per_capita_income IS NOT NULL AND CAST(t.per_capita_income AS {real}) < {e} THEN {i}"
+            f"WHEN t.per_capita_income IS NOT NULL AND CAST(t.per_capita_income AS {real}) {'<=' if i == 0 else '<'} {e} THEN {i}"
             for i, e in enumerate(edges)
         )
         + f" WHEN t.per_capita_income IS NULL THEN -1 ELSE {len(edges)} END"
@@ -160,8 +181,8 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
     n = CODE_LENGTH[child] if child else len(area.code)
     cube_sql = (
         f"SELECT SUBSTR(h.village_code, 1, {n}), t.tier, t.quintile, t.fell, "
-        "CASE WHEN t.quintile = '低收入组' AND (h.household_type = '脱贫户' OR h.household_type LIKE '监测对象-%%') "
-        f"THEN 1 ELSE 0 END, {band_case}, COUNT(*), SUM(t.size), SUM(CAST(t.per_capita_income AS {real}) * t.size) "
+        # the scope (L00) as the tier step stored it
+        f"CASE WHEN t.in_scope THEN 1 ELSE 0 END, {band_case}, COUNT(*), SUM(t.size), SUM(CAST(t.per_capita_income AS {real}) * t.size) "
         "FROM tiers_tierresult t JOIN registry_household h ON h.household_id = t.household_id "
         f"WHERE t.year = %s AND t.quarter IS NULL AND {where} GROUP BY 1, 2, 3, 4, 5, 6"
     )
@@ -173,7 +194,7 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
 
     tiers = {t: {"households": 0, "persons": 0} for t in ix.TIERS}
     quint: dict[str, dict[str, float]] = {q: {"persons": 0, "w": 0.0} for q in ix.QUINTILES}
-    bands = [0] * (len(edges) + 1)
+    bands = [0] * (len(edges) + 1) if edges else []
     fell_p = fell_f = 0
     subs: dict[str, dict[str, float]] = {}
     for sub, tier, quintile, fell, in_plan, band, h, p, w in cube:
@@ -204,21 +225,14 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
         }
         for q, v in quint.items()
     ]
-    labels = []
-    lo: int | None = None
-    for hi in [*edges, None]:
-        labels.append(
-            f"低于{hi:,}" if lo is None else (f"{lo:,}–\n{hi:,}" if hi is not None else f"{lo:,}以上")
-        )
-        lo = hi
-    out["income_bands"] = (
-        [{"label": lab, "households": c} for lab, c in zip(labels, bands, strict=True)] if edges else []
-    )
+    out["income_bands"] = [
+        {"label": lab, "households": c} for lab, c in zip(band_labels(edges), bands, strict=True)
+    ]
     out["fell"] = {
         "persons": fell_p,
         "fell_persons": fell_f,
         "share": _ratio(fell_f, fell_p),
-        "national_average": _param("fell_share_national_average", year) if year else None,
+        "national_average": _param("M04.fell_share_national_average", year) if year else None,
     }
     out["tier_persons"] = sum(v["persons"] for v in tiers.values())
     children: list[dict[str, Any]] = []
@@ -240,6 +254,17 @@ def _income_figures(s: sc.Scope, area: Area, prefix: str, year: int | None) -> d
     out["children"] = children
     out["child_level"] = child
     return out
+
+
+def band_labels(edges: list[int]) -> list[str]:
+    """Labels of the bands cut at ``edges`` (one more band than edges); none without a monitoring line,
+    as before the pipeline has run for a year: the chart is then left out rather than mislabelled."""
+    if not edges:
+        return []
+    labels = [f"{edges[0]:,}及以下"]
+    labels += [f"{lo:,}–\n{hi:,}" for lo, hi in itertools.pairwise(edges)]
+    labels.append(f"{edges[-1]:,}以上")
+    return labels
 
 
 def _live_counts(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from zengshou.web import alert_views, batch_views, io_views, views
+from zengshou.web import alert_views, batch_views, io_views, mapping_views, views
 
 app_name = "web"
 
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("imports/", io_views.imports, name="imports"),
     path("imports/template/", io_views.import_template, name="import_template"),
+    path("imports/mapping/", mapping_views.mapping, name="mapping"),
     path("imports/<int:job_id>/", io_views.import_job, name="import_job"),
     path("imports/<int:job_id>/status/", io_views.import_job_status, name="import_job_status"),
     path("imports/<int:job_id>/confirm/", io_views.import_job_confirm, name="import_job_confirm"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -22,12 +21,16 @@ from zengshou.monitor.models import OPEN_STATUSES, MonitoringObject
 from zengshou.monitor.rules import CODES
 from zengshou.registry.audit import record
 from zengshou.registry.models import AuditEvent, Income, Member, Pairing
+from zengshou.rules.clauses import citation, quote
 from zengshou.tiers.models import TierResult
-from zengshou.web import audit_texts, periods, roles, stats
+from zengshou.toolbox.engine import member_label
+from zengshou.toolbox.models import Plan
+from zengshou.toolbox.plan_view import summary
+from zengshou.web import accounts, audit_texts, periods, roles, stats
 from zengshou.web import scope as sc
-from zengshou.web.access import _mounted, client_ip, page
+from zengshou.web.access import client_ip, page
 from zengshou.web.forms import AuditSearchForm, HouseholdSearchForm, LoginForm, VisitForm
-from zengshou.web.models import LoginFailure, VisitLog
+from zengshou.web.models import VisitLog
 from zengshou.web.roles import Role
 
 PAGE_SIZE = 50
@@ -36,48 +39,43 @@ PAGE_SIZE = 50
 # ---------------------------------------------------------------- sign-in
 
 
-def _throttled(username: str, ip: str) -> bool:
-    since = timezone.now() - dt.timedelta(minutes=settings.WEB_LOGIN_WINDOW_MINUTES)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    return (
-        recent.filter(username=username).count() >= settings.WEB_LOGIN_MAX_FAILURES_PER_USER
-        or recent.filter(ip=ip).count() >= settings.WEB_LOGIN_MAX_FAILURES_PER_IP
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign-in with throttling: after 5 failures for a user name (30 for an address) in 15 minutes
-    further attempts are refused for the window, without even checking the password."""
+    """Sign-in with throttling (:func:`accounts.login_wait`): while a user name and address must
+    still wait after their last failures, the password is not even checked."""
     nxt = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         nxt = "/"
     form = LoginForm(request.POST or None)
     error = ""
     status = 200
+    wait = 0
     if request.session.pop("zs_expired", False):
         error = "长时间未操作，已自动退出，请重新登录。"
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
         ip = client_ip(request)
-        if _throttled(username, ip):
-            error = (
-                f"登录失败次数过多，请{settings.WEB_LOGIN_WINDOW_MINUTES}分钟后再试，或联系管理员重置密码。"
-            )
-            record(username, "login.throttled", "user", username, ip=ip)
+        wait = accounts.login_wait(username, ip)
+        if wait:
+            error = f"登录失败次数过多，请{accounts.wait_text(wait)}后再试；如忘记密码，请联系管理员重置。"
+            record(username, "login.throttled", "user", username, {"wait": wait}, ip=ip)
             status = 429
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                LoginFailure.objects.create(username=username, ip=ip)
+                accounts.note_login_failure(username, ip)
                 record(username, "login.failed", "user", username, ip=ip)
                 error = "用户名或密码不正确，请重新输入。"
                 status = 401
             else:
+                accounts.note_login_success(username, ip)
                 login(request, user)
                 record(username, "login", "user", username, ip=ip)
                 return HttpResponseRedirect(nxt)
-    return render(request, "web/login.html", {"form": form, "error": error, "next": nxt}, status=status)
+    response = render(request, "web/login.html", {"form": form, "error": error, "next": nxt}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
@@ -266,12 +264,18 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
     pairing = Pairing.objects.filter(household=h, ended_on__isnull=True).select_related("cadre").first()
     visits = list(VisitLog.objects.filter(household=h).select_related("cadre")[:50])
     plan, plan_items = _plan(h.household_id)
-    reasons = [r for r in (latest.reasons.split("；") if latest and latest.reasons else []) if r]
+    reasons = [_cited(r) for r in (latest.reasons.split("；") if latest and latest.reasons else []) if r]
+    plan_year = plan.year if plan else (latest.year if latest else dt.date.today().year)
+    names = {m.id_number: member_label(m.relation, m.id_number, plan_year) for m in members}
+    cites = {a.code: {"clause": citation(a.code), "quote": quote(a.code)} for a in alerts if citation(a.code)}
+    from zengshou.ingest.feeds import migrant_lists
+
     return render(
         request,
         "web/household.html",
         {
             "h": h,
+            "migrant": migrant_lists(h.household_id),
             "members": members,
             "full": full,
             "can_full": s.can(roles.FULL_VIEW_ROLES),
@@ -286,23 +290,24 @@ def household(request: HttpRequest, s: sc.Scope, household_id: str) -> HttpRespo
             "plan": plan,
             "plan_items": plan_items,
             "reasons": reasons,
+            "names": names,
+            "cites": cites,
             "codes": CODES,
             "can_visit": s.can(roles.VISIT_ROLES),
-            "toolbox_url": reverse("toolbox:household", args=[h.household_id])
-            if _mounted("toolbox:counties")
-            else "",
+            "toolbox_url": reverse("toolbox:household", args=[h.household_id]),
         },
     )
+
+
+def _cited(reason: str) -> dict[str, str]:
+    """A tier reason (``C03 住房不安全，调整为风险防范户``) with the clause its rule cites."""
+    code = reason.split(" ", 1)[0]
+    return {"text": reason, "clause": citation(code), "quote": quote(code)}
 
 
 def _plan(household_id: str) -> tuple[Any, Any]:
     """The household's latest 一户一策 plan from the toolbox, if plans have been generated: its items
     with the measures' titles, what each amount is and the yearly income effect."""
-    try:
-        from zengshou.toolbox.models import Plan
-        from zengshou.toolbox.plan_view import summary
-    except ImportError:  # toolbox not installed: the page says no plan exists
-        return None, []
     plan = Plan.objects.filter(household_id=household_id).order_by("-year").first()
     if plan is None:
         return None, []
@@ -381,6 +386,26 @@ def monitoring(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 # ---------------------------------------------------------------- audit
 
 
+#: The 审计 page's section of users refused again and again: within these days, this often.
+REFUSALS_DAYS = 30
+REFUSALS_AT_LEAST = 3
+
+
+def _repeated_refusals() -> list[dict[str, Any]]:
+    """Repeated refusals with each user's role and area, for the region administrator to follow up."""
+    from zengshou.registry.audit import repeated_refusals
+    from zengshou.web.models import UserProfile
+
+    rows = repeated_refusals(timezone.now() - dt.timedelta(days=REFUSALS_DAYS), REFUSALS_AT_LEAST)
+    profiles = {
+        p.user.username: p
+        for p in UserProfile.objects.select_related("user", "area").filter(
+            user__username__in={r.username for r in rows}
+        )
+    }
+    return [{"r": r, "profile": profiles.get(r.username)} for r in rows]
+
+
 @page(roles.AUDIT_ROLES)
 def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
@@ -430,6 +455,9 @@ def audit(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "query": query.urlencode(),
             "actions": ACTION_LABELS,
             "events": events,
+            "refusals": _repeated_refusals(),
+            "refusals_days": REFUSALS_DAYS,
+            "refusals_at_least": REFUSALS_AT_LEAST,
         },
     )
 

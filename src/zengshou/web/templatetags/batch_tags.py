@@ -26,7 +26,7 @@ _NONE = "none"
 
 @register.filter
 def can_run_batch(scope: Any) -> bool:
-    from zengshou.web.batch_views import BATCH_ROLES
+    from zengshou.web.roles import BATCH_ROLES
 
     return bool(scope) and scope.role in BATCH_ROLES
 

@@ -85,3 +85,19 @@ def yesno_cn(value: Any) -> str:
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def clause(code: str) -> str:
+    """The clause a rule's catalogue code cites (``分层方案 二（二）3``), empty where none."""
+    from zengshou.rules.clauses import citation
+
+    return citation(code or "")
+
+
+@register.filter
+def clause_quote(code: str) -> str:
+    """The sentences of the clause a code cites, with their clauses, one per line."""
+    from zengshou.rules.clauses import quote
+
+    return quote(code or "")
