@@ -123,6 +123,35 @@ def full(world: World, home: Path, settings: Any) -> list[Path]:  # noqa: F811
     LoginFailure.objects.create(username="county", ip="10.0.0.9")
     ApiToken.objects.create(user=county, key_hash="0" * 64)
     BatchRun.objects.create(year=2025, created_by="county")
+    from zengshou.monitor.models import Case, CaseClue, CaseStep, Measure, PublicRequest
+
+    household = world.households["A1"]
+    case = Case.objects.create(
+        receipt="SB20250701000001",
+        channel="self_report",
+        step="visit",
+        household=household,
+        village=household.village,
+        merge_key=household.household_id,
+        applicant_name="申报人",
+        risks=["因病"],
+        first_clue_at=timezone.now(),
+        step_started_on=dt.date(2025, 7, 1),
+        due_on=dt.date(2025, 7, 8),
+    )
+    CaseClue.objects.create(
+        case=case, receipt="SB20250701000001", channel="self_report", risk="因病",
+        reported_by="自主申报", reported_at=timezone.now(),
+    )
+    CaseStep.objects.create(
+        case=case, step="accept", action="受理", username="township", role="township",
+        at=timezone.now(), on_day=dt.date(2025, 7, 1),
+    )
+    Measure.objects.create(
+        monitoring_object=world.objects["B1"], measure_type="产业帮扶", content="发放基础母牛",
+        started_on=dt.date(2025, 7, 1), recorded_by="county",
+    )
+    PublicRequest.objects.create(kind="report_id", ip="10.0.0.9", id_digest="0" * 64, at=timezone.now())
     from zengshou.layouts.models import MappingProfile
 
     MappingProfile.objects.create(

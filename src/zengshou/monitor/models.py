@@ -373,7 +373,7 @@ class PublicRequest(models.Model):
 
     Only a digest of the ID number is kept here, never the number itself."""
 
-    kind = models.CharField(max_length=8)
+    kind = models.CharField(max_length=16)
     ip = models.CharField(max_length=45)
     id_digest = models.CharField(max_length=64, blank=True, default="")
     at = models.DateTimeField(db_index=True)

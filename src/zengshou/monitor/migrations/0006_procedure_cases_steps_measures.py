@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
             name='PublicRequest',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=8)),
+                ('kind', models.CharField(max_length=16)),
                 ('ip', models.CharField(max_length=45)),
                 ('id_digest', models.CharField(blank=True, default='', max_length=64)),
                 ('at', models.DateTimeField(db_index=True)),
