@@ -15,7 +15,6 @@ from pathlib import Path
 from tests.cli.conftest import CJK, Home, assert_done, assert_refused, command
 
 
-
 def _free_port() -> int:
     """A port nobody holds now: the SQLite and PostgreSQL runs of ``make test`` go side by side."""
     with socket.socket() as probe:

@@ -228,7 +228,21 @@ def test_a_self_report_goes_through_every_step_to_inclusion(make_household, cloc
 
     assert AuditEvent.objects.filter(action="procedure.include", object_id=case.receipt).exists()
     figures = pr.figures(Case.objects.all())
-    assert figures.included == 1 and figures.median_days == 5
+    assert figures.included == 1 and figures.median_days == 5 and figures.over_total == 0
+
+
+def test_an_inclusion_later_than_fifteen_days_after_the_first_clue_is_counted_as_over_the_limit(
+    make_household, clock
+) -> None:
+    h = make_household("6405221002010001", size=2)
+    case = pr.accept(_self_report(h).case, TOWNSHIP)
+    case = pr.review(pr.visit(case, VILLAGE, "入户核实", authorisation_signed=True), VILLAGE, True, "同意")
+    case = pr.post_notice(case, VILLAGE)
+    clock.to(dt.date(2026, 10, 20))
+    case = pr.township_audit(pr.close_notice(case, VILLAGE), TOWNSHIP, True, "同意")
+    pr.county_decide(case, COUNTY, True, "审定纳入", category="脱贫不稳定户")
+    figures = pr.figures(Case.objects.all())
+    assert (figures.included, figures.median_days, figures.over_total, figures.total_days) == (1, 20, 1, 15)
 
 
 def test_the_township_can_send_a_case_back_to_the_visit(make_household, clock) -> None:

@@ -140,16 +140,28 @@ def full(world: World, home: Path, settings: Any) -> list[Path]:  # noqa: F811
         due_on=dt.date(2025, 7, 8),
     )
     CaseClue.objects.create(
-        case=case, receipt="SB20250701000001", channel="self_report", risk="因病",
-        reported_by="自主申报", reported_at=timezone.now(),
+        case=case,
+        receipt="SB20250701000001",
+        channel="self_report",
+        risk="因病",
+        reported_by="自主申报",
+        reported_at=timezone.now(),
     )
     CaseStep.objects.create(
-        case=case, step="accept", action="受理", username="township", role="township",
-        at=timezone.now(), on_day=dt.date(2025, 7, 1),
+        case=case,
+        step="accept",
+        action="受理",
+        username="township",
+        role="township",
+        at=timezone.now(),
+        on_day=dt.date(2025, 7, 1),
     )
     Measure.objects.create(
-        monitoring_object=world.objects["B1"], measure_type="产业帮扶", content="发放基础母牛",
-        started_on=dt.date(2025, 7, 1), recorded_by="county",
+        monitoring_object=world.objects["B1"],
+        measure_type="产业帮扶",
+        content="发放基础母牛",
+        started_on=dt.date(2025, 7, 1),
+        recorded_by="county",
     )
     PublicRequest.objects.create(kind="report_id", ip="10.0.0.9", id_digest="0" * 64, at=timezone.now())
     from zengshou.layouts.models import MappingProfile

@@ -179,7 +179,10 @@ def export_(
 @feed_app.command("import")
 def feed_import(
     kind: Annotated[
-        str, typer.Argument(help="医保、残联、民政、人社、教育、住建、应急；全国系统名单：已外出务工、计划外出务工")
+        str,
+        typer.Argument(
+            help="医保、残联、民政、人社、教育、住建、应急；全国系统名单：已外出务工、计划外出务工"
+        ),
     ],
     path: Annotated[Path, typer.Argument(exists=True, help="CSV 或 .xlsx 文件 / file")],
     user: Annotated[str, typer.Option("--user", help="操作人 / who imports (audit)")] = "cli",
@@ -188,7 +191,8 @@ def feed_import(
         typer.Option("--error-report", help="错误与未匹配行报告(.xlsx) / errors and every unmatched row"),
     ] = None,
     apply: Annotated[
-        bool, typer.Option("--apply", help="确认写入数据所示的务工状况、务工信息变更 / write the changes shown")
+        bool,
+        typer.Option("--apply", help="确认写入数据所示的务工状况、务工信息变更 / write the changes shown"),
     ] = False,
 ) -> None:
     """导入部门数据 / import a department feed (matched by 证件号码); status changes shown first."""

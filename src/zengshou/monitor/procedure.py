@@ -1027,7 +1027,11 @@ def rollback_elimination(obj: MonitoringObject, actor: Actor, reason: str) -> Mo
     _allowed(actor, COUNTY_ROLES, "风险消除回退")
     _object_in_area(actor, obj)
     with transaction.atomic():
-        o = MonitoringObject.objects.select_for_update(of=("self",)).select_related("household").get(pk=obj.pk)
+        o = (
+            MonitoringObject.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .get(pk=obj.pk)
+        )
         if o.risk_eliminated_on is None:
             raise ProcedureError("该监测对象尚未标注风险消除，无需回退")
         if MonitoringObject.objects.filter(
@@ -1071,7 +1075,11 @@ def reflag(obj: MonitoringObject, actor: Actor, risk: str, reason: str) -> Monit
     if risk not in ix.RISKS:
         raise ProcedureError(f"风险类型应为{'、'.join(ix.RISKS)}之一")
     with transaction.atomic():
-        o = MonitoringObject.objects.select_for_update(of=("self",)).select_related("household").get(pk=obj.pk)
+        o = (
+            MonitoringObject.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .get(pk=obj.pk)
+        )
         if o.risk_eliminated_on is None:
             raise ProcedureError("该监测对象风险尚未消除，不能再标注")
         risks = [risk, *(r for r in o.risks if r != risk)]
@@ -1147,6 +1155,9 @@ class Figures:
     open: int
     included: int
     median_days: float | None
+    #: Inclusions that took longer than M02.total_days from the first clue.
+    over_total: int
+    total_days: int
 
 
 def figures(cases: QuerySet[Case], on: dt.date | None = None, params: Any = None) -> Figures:
@@ -1178,6 +1189,7 @@ def figures(cases: QuerySet[Case], on: dt.date | None = None, params: Any = None
         "first_clue_at", "closed_on"
     )
     days = [(closed - timezone.localtime(first).date()).days for first, closed in done if closed is not None]
+    limit = int(_params(params).at("M02.total_days", day))
     return Figures(
         by_step=by_step,
         overdue=sum(r[4] for r in by_step),
@@ -1185,6 +1197,8 @@ def figures(cases: QuerySet[Case], on: dt.date | None = None, params: Any = None
         open=sum(r[2] for r in by_step),
         included=len(days),
         median_days=float(statistics.median(days)) if days else None,
+        over_total=sum(d > limit for d in days),
+        total_days=limit,
     )
 
 

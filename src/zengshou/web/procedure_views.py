@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zengshou.monitor import procedure as pr
+from zengshou.monitor import workdays
 from zengshou.monitor.models import (
     OPEN_STEP_VALUES,
     Case,
@@ -259,6 +260,7 @@ def queue(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "figures": pr.figures(cases(s), on),
             "query": f"list={key}",
             "can_record": s.can(roles.VISIT_ROLES),
+            "calendar_unknown": "" if workdays.known(on) else on.year,
         },
     )
 

@@ -5,137 +5,368 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitor', '0005_monitoring_object_risks'),
-        ('registry', '0006_migrant_work_record'),
+        ("monitor", "0005_monitoring_object_risks"),
+        ("registry", "0006_migrant_work_record"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('receipt', models.CharField(max_length=16, unique=True, verbose_name='回执编号')),
-                ('kind', models.CharField(choices=[('inclusion', '识别纳入'), ('elimination', '风险消除')], default='inclusion', max_length=12, verbose_name='类型')),
-                ('channel', models.CharField(choices=[('self_report', '农户自主申报'), ('cadre', '干部排查'), ('screening', '部门筛查预警'), ('review', '监测对象风险评估')], max_length=12, verbose_name='首条线索渠道')),
-                ('step', models.CharField(choices=[('accept', '受理'), ('visit', '入户核实'), ('review', '村级民主评议'), ('notice', '公示'), ('township', '乡镇审核'), ('county', '县级审定'), ('done', '已办结'), ('closed', '未通过')], db_index=True, max_length=10, verbose_name='当前环节')),
-                ('outcome', models.CharField(blank=True, choices=[('', '办理中'), ('included', '纳入监测'), ('eliminated', '风险消除'), ('kept', '继续监测（兜底保障）'), ('refused', '不予受理'), ('rejected', '不予纳入'), ('not_eliminated', '暂不消除')], default='', max_length=16, verbose_name='结果')),
-                ('merge_key', models.CharField(max_length=40, verbose_name='合并键')),
-                ('applicant_name', models.CharField(blank=True, default='', max_length=50, verbose_name='申报人姓名')),
-                ('applicant_id_number', models.CharField(blank=True, default='', max_length=18, verbose_name='申报人证件号码')),
-                ('applicant_phone', models.CharField(blank=True, default='', max_length=20, verbose_name='申报人联系电话')),
-                ('risks', models.JSONField(blank=True, default=list, verbose_name='致贫/返贫风险')),
-                ('description', models.TextField(blank=True, default='', verbose_name='困难情况')),
-                ('first_clue_at', models.DateTimeField(verbose_name='首条线索时间')),
-                ('step_started_on', models.DateField(verbose_name='本环节开始日期')),
-                ('due_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='本环节时限')),
-                ('authorisation_signed_on', models.DateField(blank=True, null=True, verbose_name='承诺授权书签署日期')),
-                ('authorisation_scan', models.FileField(blank=True, upload_to='authorisations/%Y/%m/', verbose_name='承诺授权书扫描件')),
-                ('notice_from', models.DateField(blank=True, null=True, verbose_name='公示开始')),
-                ('notice_to', models.DateField(blank=True, null=True, verbose_name='公示结束')),
-                ('proposed_category', models.CharField(blank=True, default='', max_length=10, verbose_name='建议监测对象类别')),
-                ('proposal_reasons', models.JSONField(blank=True, default=list, verbose_name='建议依据')),
-                ('category', models.CharField(blank=True, default='', max_length=10, verbose_name='审定监测对象类别')),
-                ('criteria', models.JSONField(blank=True, default=dict, verbose_name='风险消除条件核查')),
-                ('elimination_method', models.CharField(blank=True, default='', max_length=10, verbose_name='风险消除方式')),
-                ('early_reason', models.TextField(blank=True, default='', verbose_name='不满6个月消除的理由')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='办结日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='cases', to='registry.household')),
-                ('monitoring_object', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='monitor.monitoringobject')),
-                ('village', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='registry.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("receipt", models.CharField(max_length=16, unique=True, verbose_name="回执编号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("inclusion", "识别纳入"), ("elimination", "风险消除")],
+                        default="inclusion",
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("self_report", "农户自主申报"),
+                            ("cadre", "干部排查"),
+                            ("screening", "部门筛查预警"),
+                            ("review", "监测对象风险评估"),
+                        ],
+                        max_length=12,
+                        verbose_name="首条线索渠道",
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("accept", "受理"),
+                            ("visit", "入户核实"),
+                            ("review", "村级民主评议"),
+                            ("notice", "公示"),
+                            ("township", "乡镇审核"),
+                            ("county", "县级审定"),
+                            ("done", "已办结"),
+                            ("closed", "未通过"),
+                        ],
+                        db_index=True,
+                        max_length=10,
+                        verbose_name="当前环节",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "办理中"),
+                            ("included", "纳入监测"),
+                            ("eliminated", "风险消除"),
+                            ("kept", "继续监测（兜底保障）"),
+                            ("refused", "不予受理"),
+                            ("rejected", "不予纳入"),
+                            ("not_eliminated", "暂不消除"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("merge_key", models.CharField(max_length=40, verbose_name="合并键")),
+                (
+                    "applicant_name",
+                    models.CharField(blank=True, default="", max_length=50, verbose_name="申报人姓名"),
+                ),
+                (
+                    "applicant_id_number",
+                    models.CharField(blank=True, default="", max_length=18, verbose_name="申报人证件号码"),
+                ),
+                (
+                    "applicant_phone",
+                    models.CharField(blank=True, default="", max_length=20, verbose_name="申报人联系电话"),
+                ),
+                ("risks", models.JSONField(blank=True, default=list, verbose_name="致贫/返贫风险")),
+                ("description", models.TextField(blank=True, default="", verbose_name="困难情况")),
+                ("first_clue_at", models.DateTimeField(verbose_name="首条线索时间")),
+                ("step_started_on", models.DateField(verbose_name="本环节开始日期")),
+                ("due_on", models.DateField(blank=True, db_index=True, null=True, verbose_name="本环节时限")),
+                (
+                    "authorisation_signed_on",
+                    models.DateField(blank=True, null=True, verbose_name="承诺授权书签署日期"),
+                ),
+                (
+                    "authorisation_scan",
+                    models.FileField(
+                        blank=True, upload_to="authorisations/%Y/%m/", verbose_name="承诺授权书扫描件"
+                    ),
+                ),
+                ("notice_from", models.DateField(blank=True, null=True, verbose_name="公示开始")),
+                ("notice_to", models.DateField(blank=True, null=True, verbose_name="公示结束")),
+                (
+                    "proposed_category",
+                    models.CharField(blank=True, default="", max_length=10, verbose_name="建议监测对象类别"),
+                ),
+                ("proposal_reasons", models.JSONField(blank=True, default=list, verbose_name="建议依据")),
+                (
+                    "category",
+                    models.CharField(blank=True, default="", max_length=10, verbose_name="审定监测对象类别"),
+                ),
+                ("criteria", models.JSONField(blank=True, default=dict, verbose_name="风险消除条件核查")),
+                (
+                    "elimination_method",
+                    models.CharField(blank=True, default="", max_length=10, verbose_name="风险消除方式"),
+                ),
+                (
+                    "early_reason",
+                    models.TextField(blank=True, default="", verbose_name="不满6个月消除的理由"),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="办结日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cases",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "monitoring_object",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to="monitor.monitoringobject",
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="registry.area"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '监测程序',
-                'verbose_name_plural': '监测程序',
+                "verbose_name": "监测程序",
+                "verbose_name_plural": "监测程序",
             },
         ),
         migrations.CreateModel(
-            name='CaseClue',
+            name="CaseClue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('receipt', models.CharField(blank=True, max_length=16, null=True, unique=True, verbose_name='申报回执编号')),
-                ('channel', models.CharField(choices=[('self_report', '农户自主申报'), ('cadre', '干部排查'), ('screening', '部门筛查预警'), ('review', '监测对象风险评估')], max_length=12, verbose_name='渠道')),
-                ('risk', models.CharField(blank=True, default='', max_length=40, verbose_name='风险类型')),
-                ('description', models.TextField(blank=True, default='', verbose_name='情况')),
-                ('reported_by', models.CharField(max_length=150, verbose_name='报告人')),
-                ('reported_at', models.DateTimeField(verbose_name='报告时间')),
-                ('duplicate', models.BooleanField(default=False, verbose_name='重复线索')),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case_clues', to='monitor.alert')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clues', to='monitor.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "receipt",
+                    models.CharField(
+                        blank=True, max_length=16, null=True, unique=True, verbose_name="申报回执编号"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("self_report", "农户自主申报"),
+                            ("cadre", "干部排查"),
+                            ("screening", "部门筛查预警"),
+                            ("review", "监测对象风险评估"),
+                        ],
+                        max_length=12,
+                        verbose_name="渠道",
+                    ),
+                ),
+                ("risk", models.CharField(blank=True, default="", max_length=40, verbose_name="风险类型")),
+                ("description", models.TextField(blank=True, default="", verbose_name="情况")),
+                ("reported_by", models.CharField(max_length=150, verbose_name="报告人")),
+                ("reported_at", models.DateTimeField(verbose_name="报告时间")),
+                ("duplicate", models.BooleanField(default=False, verbose_name="重复线索")),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="case_clues",
+                        to="monitor.alert",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="clues", to="monitor.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '线索',
-                'verbose_name_plural': '线索',
-                'ordering': ['reported_at', 'id'],
+                "verbose_name": "线索",
+                "verbose_name_plural": "线索",
+                "ordering": ["reported_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseStep',
+            name="CaseStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('accept', '受理'), ('visit', '入户核实'), ('review', '村级民主评议'), ('notice', '公示'), ('township', '乡镇审核'), ('county', '县级审定'), ('done', '已办结'), ('closed', '未通过')], max_length=10, verbose_name='环节')),
-                ('action', models.CharField(max_length=20, verbose_name='操作')),
-                ('username', models.CharField(max_length=150, verbose_name='操作人')),
-                ('role', models.CharField(blank=True, default='', max_length=20, verbose_name='角色')),
-                ('area_code', models.CharField(blank=True, default='', max_length=12, verbose_name='操作人区划')),
-                ('at', models.DateTimeField(verbose_name='时间')),
-                ('on_day', models.DateField(verbose_name='日期')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='时限')),
-                ('late', models.BooleanField(default=False, verbose_name='逾期办理')),
-                ('note', models.TextField(blank=True, default='', verbose_name='意见')),
-                ('evidence', models.JSONField(blank=True, default=dict, verbose_name='依据')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='monitor.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("accept", "受理"),
+                            ("visit", "入户核实"),
+                            ("review", "村级民主评议"),
+                            ("notice", "公示"),
+                            ("township", "乡镇审核"),
+                            ("county", "县级审定"),
+                            ("done", "已办结"),
+                            ("closed", "未通过"),
+                        ],
+                        max_length=10,
+                        verbose_name="环节",
+                    ),
+                ),
+                ("action", models.CharField(max_length=20, verbose_name="操作")),
+                ("username", models.CharField(max_length=150, verbose_name="操作人")),
+                ("role", models.CharField(blank=True, default="", max_length=20, verbose_name="角色")),
+                (
+                    "area_code",
+                    models.CharField(blank=True, default="", max_length=12, verbose_name="操作人区划"),
+                ),
+                ("at", models.DateTimeField(verbose_name="时间")),
+                ("on_day", models.DateField(verbose_name="日期")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="时限")),
+                ("late", models.BooleanField(default=False, verbose_name="逾期办理")),
+                ("note", models.TextField(blank=True, default="", verbose_name="意见")),
+                ("evidence", models.JSONField(blank=True, default=dict, verbose_name="依据")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="monitor.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理记录',
-                'verbose_name_plural': '办理记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "办理记录",
+                "verbose_name_plural": "办理记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure_type', models.CharField(choices=[('产业帮扶', '产业帮扶'), ('就业帮扶', '就业帮扶'), ('金融帮扶', '金融帮扶'), ('公益岗位帮扶', '公益岗位帮扶'), ('健康帮扶', '健康帮扶'), ('义务教育保障', '义务教育保障'), ('其他教育帮扶', '其他教育帮扶'), ('综合保障', '综合保障'), ('住房安全保障', '住房安全保障'), ('饮水安全保障', '饮水安全保障'), ('社会帮扶', '社会帮扶'), ('搬迁', '搬迁'), ('生产生活条件改善', '生产生活条件改善'), ('基础设施建设', '基础设施建设')], max_length=12, verbose_name='措施类型')),
-                ('content', models.CharField(max_length=200, verbose_name='措施内容')),
-                ('started_on', models.DateField(verbose_name='开始日期')),
-                ('implemented', models.BooleanField(default=True, verbose_name='已实施')),
-                ('recorded_by', models.CharField(max_length=150, verbose_name='记录人')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('monitoring_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='monitor.monitoringobject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "measure_type",
+                    models.CharField(
+                        choices=[
+                            ("产业帮扶", "产业帮扶"),
+                            ("就业帮扶", "就业帮扶"),
+                            ("金融帮扶", "金融帮扶"),
+                            ("公益岗位帮扶", "公益岗位帮扶"),
+                            ("健康帮扶", "健康帮扶"),
+                            ("义务教育保障", "义务教育保障"),
+                            ("其他教育帮扶", "其他教育帮扶"),
+                            ("综合保障", "综合保障"),
+                            ("住房安全保障", "住房安全保障"),
+                            ("饮水安全保障", "饮水安全保障"),
+                            ("社会帮扶", "社会帮扶"),
+                            ("搬迁", "搬迁"),
+                            ("生产生活条件改善", "生产生活条件改善"),
+                            ("基础设施建设", "基础设施建设"),
+                        ],
+                        max_length=12,
+                        verbose_name="措施类型",
+                    ),
+                ),
+                ("content", models.CharField(max_length=200, verbose_name="措施内容")),
+                ("started_on", models.DateField(verbose_name="开始日期")),
+                ("implemented", models.BooleanField(default=True, verbose_name="已实施")),
+                ("recorded_by", models.CharField(max_length=150, verbose_name="记录人")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "monitoring_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="monitor.monitoringobject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '帮扶措施',
-                'verbose_name_plural': '帮扶措施',
-                'ordering': ['started_on', 'id'],
+                "verbose_name": "帮扶措施",
+                "verbose_name_plural": "帮扶措施",
+                "ordering": ["started_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PublicRequest',
+            name="PublicRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16)),
-                ('ip', models.CharField(max_length=45)),
-                ('id_digest', models.CharField(blank=True, default='', max_length=64)),
-                ('at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16)),
+                ("ip", models.CharField(max_length=45)),
+                ("id_digest", models.CharField(blank=True, default="", max_length=64)),
+                ("at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['kind', 'ip', 'at'], name='public_req_ip'), models.Index(fields=['kind', 'id_digest', 'at'], name='public_req_id')],
+                "indexes": [
+                    models.Index(fields=["kind", "ip", "at"], name="public_req_ip"),
+                    models.Index(fields=["kind", "id_digest", "at"], name="public_req_id"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['village', 'step', 'due_on'], name='case_queue'),
+            model_name="case",
+            index=models.Index(fields=["village", "step", "due_on"], name="case_queue"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('step__in', ('accept', 'visit', 'review', 'notice', 'township', 'county'))), fields=('kind', 'merge_key'), name='case_open_merge_key_unique'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("step__in", ("accept", "visit", "review", "notice", "township", "county"))
+                ),
+                fields=("kind", "merge_key"),
+                name="case_open_merge_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('step__in', ['accept', 'visit', 'review', 'notice', 'township', 'county', 'done', 'closed'])), name='case_step_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "step__in",
+                        ["accept", "visit", "review", "notice", "township", "county", "done", "closed"],
+                    )
+                ),
+                name="case_step_valid",
+            ),
         ),
     ]
