@@ -5,7 +5,7 @@
 
 Builds a region with ``zengshou demo``'s own steps in which one county (海原县 640522) holds about
 30,000 households (the generator's county weights tilted towards it), then opens 2,000 cases there
-through the procedure itself over the 30 days before today: self-reports (受理), cadre clues and
+through the procedure itself over the 12 days before today: self-reports (受理), cadre clues and
 department alerts (入户核实), a share moved on to 民主评议, 公示, 乡镇审核 and 县级审定 by the roles that
 take those steps, and a few hundred cases decided (纳入监测) so that the dashboard's median has data.
 Then signs in as the demo county and township users and requests each list N times in-process
@@ -33,8 +33,11 @@ GOAL_MS = 200.0
 
 def build(households: int, seed: int) -> None:
     """The demo's steps on a region where ``COUNTY`` holds about 90% of the households."""
+    import importlib
+
     from zengshou.cli.demo import build_demo
-    from zengshou.synth import generate
+
+    generate = importlib.import_module("zengshou.synth.generate")
 
     weight, poverty = generate._COUNTY_PROFILE[COUNTY]
     generate._COUNTY_PROFILE[COUNTY] = (weight * 100, poverty)
@@ -77,11 +80,11 @@ def open_cases(n: int, seed: int) -> dict[str, int]:
             ).values_list("household_id", flat=True)
         )
         households = list(
-            Household.objects.filter(village_id__startswith=COUNTY)
+            Household.objects.filter(village__code__startswith=COUNTY)
             .select_related("village")
             .order_by("?")[: n + n // 4]
         )
-        start = clock.real() - dt.timedelta(days=30)
+        start = clock.real() - dt.timedelta(days=12)
         for i, h in enumerate(households):
             clock.at = start + dt.timedelta(minutes=i * 30 * 24 * 60 // len(households))
             township = pr.Person("bench-township", "township", h.village_id[:9])
@@ -95,30 +98,31 @@ def open_cases(n: int, seed: int) -> dict[str, int]:
                     applicant_name=head.name if head else "申报人",
                     applicant_id_number=head.id_number if head else "", household=h,
                 ).case  # fmt: skip
-                if rnd.random() < 0.6:
+                if i >= n or rnd.random() < 0.6:
                     case = pr.accept(case, township, "予以受理")
             elif channel < 0.8 or h.household_id not in alerts:
                 case = pr.take_clue("cadre", village, risk=risk, description="走访发现", household=h).case
             else:
                 intake = pr.take_alerts(h.household_id, Alert.objects.all(), county)
                 case = intake.case if intake else None
-            if case is None or case.step != "visit" or rnd.random() < 0.4:
+            decide = i >= n
+            if case is None or case.step != "visit" or (not decide and rnd.random() < 0.4):
                 continue
             case = pr.visit(case, village, "入户核实：情况属实", authorisation_signed=True)
             case = pr.review(case, village, True, "一致同意", attendees=12)
-            if rnd.random() < 0.3:
+            if not decide and rnd.random() < 0.3:
                 continue
             case = pr.post_notice(case, village)
             clock.at += dt.timedelta(days=6)
             case = pr.close_notice(case, village)
             case = pr.township_audit(case, township, True, "情况属实")
-            if i >= n:
+            if decide:
                 pr.county_decide(
                     case, county, True, "审定同意", category=case.proposed_category or "边缘易致贫户"
                 )
     finally:
         timezone.now = clock.real  # type: ignore[assignment]
-    open_ = Case.objects.filter(step__in=pr.OPEN_STEP_VALUES, village_id__startswith=COUNTY)
+    open_ = Case.objects.filter(step__in=pr.OPEN_STEP_VALUES, village__code__startswith=COUNTY)
     return {
         "open": open_.count(),
         "overdue": open_.filter(due_on__lt=pr.today()).count(),
@@ -174,9 +178,9 @@ def main() -> None:
 
     s = scope_of(get_user_model().objects.get(username="county"))
     t = scope_of(get_user_model().objects.get(username="township"))
-    in_county = Household.objects.filter(village_id__startswith=s.area_code).count()
+    in_county = Household.objects.filter(village__code__startswith=s.area_code).count()
     open_here = Case.objects.filter(
-        village_id__startswith=s.area_code,
+        village__code__startswith=s.area_code,
         step__in=("accept", "visit", "review", "notice", "township", "county"),
     ).count()
     print(
