@@ -34,6 +34,9 @@ def database_settings() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         },
+        # The test database is a file too, so the registry's ADBC reader (its own connection) reads
+        # it as it reads the office's.
+        "TEST": {"NAME": str(home() / "test-zengshou.sqlite3")},
     }
 
 

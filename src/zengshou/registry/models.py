@@ -97,7 +97,11 @@ class Household(models.Model):
     class Meta:
         verbose_name = "农户"
         verbose_name_plural = "农户"
-        indexes = [models.Index(fields=["household_type"])]
+        indexes = [
+            models.Index(fields=["household_type"]),
+            # an area's list in its order (village, then 户编号): a range scan, never a walk of the key
+            models.Index(fields=["village", "household_id"], name="household_area_order"),
+        ]
         constraints = [
             *_non_negative("household", "arable_mu", "arable_idle_mu", "cattle", "sheep", "pigs"),
             CheckConstraint(condition=Q(household_type__in=ix.HOUSEHOLD_TYPES), name="household_type_valid"),

@@ -342,7 +342,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> dic
         raise HttpError(400, f"year 应为 {YEARS.start}–{YEARS.stop - 1} 之间的年份")
     year = filters.year or periods.default_year(s)
     form = HouseholdSearchForm(filters.dict(exclude={"page", "page_size", "year"}))
-    qs = _search(s, form, year).select_related("village")
+    qs = _search(s, form, year).select_related("village").order_by("village_id", "household_id")
     size = max(1, min(filters.page_size, 200))
     pg = Paginator(qs, size).get_page(filters.page)
     ids = [h.household_id for h in pg.object_list]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -31,7 +31,9 @@ from zengshou.web import scope as sc
 from zengshou.web.access import client_ip, page
 from zengshou.web.forms import AuditSearchForm, HouseholdSearchForm, LoginForm, VisitForm
 from zengshou.web.models import VisitLog
+from zengshou.web.paging import keyset_page
 from zengshou.web.roles import Role
+from zengshou.web.search import members_named
 
 PAGE_SIZE = 50
 
@@ -134,37 +136,43 @@ def dashboard(request: HttpRequest, s: sc.Scope) -> HttpResponse:
 
 
 def _search(s: sc.Scope, form: HouseholdSearchForm, year: int | None) -> Any:
+    """The scope's households that match the form; conditions on members, tiers and alerts are
+    ``EXISTS`` tests, so the list stays in its index order and stops at a page's worth of rows."""
     qs = sc.households(s)
     if not form.is_valid():
-        return qs.order_by("household_id")
+        return qs
     d = form.cleaned_data
     q = (d.get("q") or "").strip()
+    own = OuterRef("pk")
     if q:
         if len(q) == 18 and "*" not in q:
-            qs = qs.filter(members__id_number=q.upper())
+            qs = qs.filter(Exists(Member.objects.filter(household_id=own, id_number=q.upper())))
         elif "*" in q and len(q) >= 10:
             head, tail = q.split("*", 1)[0], q.rsplit("*", 1)[-1]
-            qs = qs.filter(members__id_number__startswith=head, members__id_number__endswith=tail.upper())
+            qs = qs.filter(
+                Exists(
+                    Member.objects.filter(
+                        household_id=own, id_number__startswith=head, id_number__endswith=tail.upper()
+                    )
+                )
+            )
         elif q.isdigit() or (q[:1].isalpha() and q.isascii()):
             qs = qs.filter(household_id__startswith=q)
         else:
-            qs = qs.filter(Q(members__name__contains=q) | Q(household_id__startswith=q))
+            qs = qs.filter(Exists(members_named(q).filter(household_id=own)) | Q(household_id__startswith=q))
     if d.get("village"):
         v = d["village"].strip()
         qs = qs.filter(village__code__startswith=v) if v.isdigit() else qs.filter(village__name__contains=v)
     if d.get("household_type"):
         qs = qs.filter(household_type=d["household_type"])
     if d.get("tier") and year:
-        qs = qs.filter(
-            tier_results__year=year, tier_results__quarter__isnull=True, tier_results__tier=d["tier"]
-        )
+        tiers = TierResult.objects.filter(household_id=own, year=year, quarter__isnull=True, tier=d["tier"])
+        qs = qs.filter(Exists(tiers))
     alert = d.get("alert")
-    if alert == "open":
-        qs = qs.filter(alerts__status__in=OPEN_STATUSES)
-    elif alert:
-        qs = qs.filter(alerts__code=alert, alerts__status__in=OPEN_STATUSES)
-    joined = bool(q) or bool(d.get("tier")) or bool(alert)
-    return (qs.distinct() if joined else qs).order_by("household_id")
+    if alert:
+        open_alerts = sc.alerts(s).filter(household_id=own, status__in=OPEN_STATUSES)
+        qs = qs.filter(Exists(open_alerts if alert == "open" else open_alerts.filter(code=alert)))
+    return qs
 
 
 @page(roles.HOUSEHOLD_ROLES)
@@ -173,8 +181,9 @@ def households(request: HttpRequest, s: sc.Scope) -> HttpResponse:
     period = periods.year_period(periods.scope_coverage(s), request.GET)
     year = period.year
     qs = _search(s, form, year).select_related("village")
-    paginator = Paginator(qs, PAGE_SIZE)
-    pg = paginator.get_page(request.GET.get("page"))
+    pg = keyset_page(
+        qs, ("village_id", "household_id"), ("village_code", "household_id"), request.GET, PAGE_SIZE
+    )
     ids = [h.household_id for h in pg.object_list]
     heads = {
         m.household_id: m
@@ -227,7 +236,7 @@ def households(request: HttpRequest, s: sc.Scope) -> HttpResponse:
             "year": year,
             "period": period,
             "query": query.urlencode(),
-            "searched": bool(set(request.GET) - {"year", "page"}),
+            "searched": bool(set(request.GET) - {"year", "page", "after", "before", "last", "n"}),
         },
     )
 
