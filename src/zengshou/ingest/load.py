@@ -585,12 +585,6 @@ def facts_given(result: ReadResult) -> dict[str, pl.Series]:
     return out
 
 
-def _timestamp() -> Any:
-    """Now, as each database takes it in a raw bulk write (SQLite: Django's naive-UTC text)."""
-    now = dt.datetime.now(dt.UTC)
-    return now if bulk.is_postgres() else now.replace(tzinfo=None).isoformat(sep=" ")
-
-
 def _any_households() -> bool:
     from django.db import connection
 
@@ -692,7 +686,7 @@ def _load_table(
     c = _classify_table(result, table)
     frame, inserts, updates, unchanged, compare, key, db_table, pk = c
     summary.counts[table.key] = c.counts()
-    now = _timestamp()
+    now = bulk.timestamp()
     insert_cols = [c for c in table.keys if c in frame.columns]
     ins = _fill_text(inserts.select(insert_cols), table.key)
     if table.key == "income":

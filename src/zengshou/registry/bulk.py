@@ -5,6 +5,7 @@ Imports, department feeds and the pipeline's stored results (tier results, alert
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -26,6 +27,12 @@ ANALYZE_FROM = 10_000
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def timestamp() -> Any:
+    """Now, as each database takes it in a raw bulk write (SQLite: Django's naive-UTC text)."""
+    now = dt.datetime.now(dt.UTC)
+    return now if is_postgres() else now.replace(tzinfo=None).isoformat(sep=" ")
 
 
 def _chunks(rows: Sequence[tuple[Any, ...]] | pl.DataFrame) -> Iterator[Sequence[tuple[Any, ...]]]:

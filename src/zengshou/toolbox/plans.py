@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -33,8 +32,8 @@ class PlanError(ValueError):
     """A status change that is not allowed; the message says why in Chinese and English."""
 
 
-def _dec(v: float | None) -> Decimal | None:
-    return None if v is None else Decimal(str(round(v, 2)))
+_ITEM_VALUES = ["amount", "income_effect", "units", "reason"]
+_ITEM_KEY = ["plan_id", "code", "id_number"]
 
 
 def store_plans(
@@ -47,82 +46,96 @@ def store_plans(
     """Write the plans of :func:`evaluate_full`'s ``results`` for ``year`` (household → village code).
 
     ``covered``: the households the rules were run for (an area's batch); plans of other households
-    are left as they are. None: the run covered every household.
+    are left as they are. None: the run covered every household. The comparison with the stored
+    items is a join of frames; new and changed rows go through the bulk writer.
     """
+    from zengshou.registry import bulk
+    from zengshou.registry.read import query_frame
+
     counts = {"plans_created": 0, "items_created": 0, "items_updated": 0, "items_removed": 0, "items_kept": 0}
-    hids = results["household_id"].unique().to_list()
+    hids = results["household_id"].unique(maintain_order=True)
+    plan_table, item_table = Plan._meta.db_table, PlanItem._meta.db_table
     with transaction.atomic():
-        existing = dict(Plan.objects.filter(year=year).values_list("household_id", "id"))
-        new_plans = [
-            Plan(
-                household_id=h,
-                year=year,
-                county_code=villages.get(h, "")[:6],
-                village_code=villages.get(h, ""),
+        plan_sql = f"SELECT household_id, id FROM {plan_table} WHERE year = %s"
+        plan_schema = {"household_id": pl.Utf8, "plan_id": pl.Int64}
+        existing = query_frame(plan_sql, [year], plan_schema)
+        now = bulk.timestamp()
+        village = hids.replace_strict(dict(villages), default="", return_dtype=pl.Utf8)
+        new_plans = (
+            pl.DataFrame({"household_id": hids, "village_code": village})
+            .join(existing, on="household_id", how="anti")
+            .select(
+                "household_id",
+                pl.lit(year).alias("year"),
+                pl.col("village_code").str.slice(0, 6).alias("county_code"),
+                "village_code",
+                pl.lit(now).alias("created_at"),
+                pl.lit(now).alias("updated_at"),
             )
-            for h in hids
-            if h not in existing
-        ]
-        Plan.objects.bulk_create(new_plans, batch_size=5000)
-        counts["plans_created"] = len(new_plans)
-        plan_ids = dict(Plan.objects.filter(year=year).values_list("household_id", "id"))
-        wanted_hids = None if covered is None else set(covered)
-        outside = None if wanted_hids is None else {p for h, p in plan_ids.items() if h not in wanted_hids}
-        current: dict[tuple[int, str, str], tuple[int, str]] = {}
-        stored: dict[int, tuple[Any, ...]] = {}
-        for iid, pid, code, idn, status, *vals in PlanItem.objects.filter(plan__year=year).values_list(
-            "id",
-            "plan_id",
-            "code",
-            "id_number",
-            "status",
-            "amount",
-            "income_effect",
-            "units",
-            "reason",
-            "applies",
-        ):
-            if outside is not None and pid in outside:
-                continue
-            current[(pid, code, idn)] = (iid, status)
-            stored[iid] = tuple(vals)
-        wanted: dict[tuple[int, str, str], dict[str, Any]] = {}
-        for row in results.iter_rows(named=True):
-            key = (plan_ids[row["household_id"]], row["code"], row["id_number"] or "")
-            amount = row["amount"]
-            wanted[key] = {
-                "amount": _dec(amount),
-                "income_effect": _dec(row["income_effect"]),
-                "units": row["units"],
-                "reason": row["reason"],
-            }
-        create = [
-            PlanItem(plan_id=k[0], code=k[1], id_number=k[2], **v)
-            for k, v in wanted.items()
-            if k not in current
-        ]
-        PlanItem.objects.bulk_create(create, batch_size=5000)
-        counts["items_created"] = len(create)
-        update = []
-        for k, v in wanted.items():
-            if k in current:
-                iid, _ = current[k]
-                fresh = (v["amount"], v["income_effect"], v["units"], v["reason"], True)
-                if stored[iid] != fresh:
-                    update.append(PlanItem(id=iid, applies=True, **v))
-        PlanItem.objects.bulk_update(
-            update, ["amount", "income_effect", "units", "reason", "applies"], batch_size=5000
         )
-        counts["items_updated"] = len(update)
-        gone = [(iid, status) for k, (iid, status) in current.items() if k not in wanted]
-        drop = [iid for iid, status in gone if status == "proposed"]
-        keep = [iid for iid, status in gone if status != "proposed"]
+        bulk.insert(plan_table, new_plans.columns, new_plans)
+        counts["plans_created"] = new_plans.height
+        plan_ids = query_frame(plan_sql, [year], plan_schema)
+        current = query_frame(
+            f"SELECT i.id, i.plan_id, i.code, i.id_number, i.status, i.amount, i.income_effect, i.units, "
+            f"i.reason, i.applies, p.household_id FROM {item_table} i JOIN {plan_table} p ON p.id = i.plan_id "
+            "WHERE p.year = %s",
+            [year],
+            {
+                "id": pl.Int64,
+                "plan_id": pl.Int64,
+                "code": pl.Utf8,
+                "id_number": pl.Utf8,
+                "status": pl.Utf8,
+                "amount": pl.Float64,
+                "income_effect": pl.Float64,
+                "units": pl.Utf8,
+                "reason": pl.Utf8,
+                "applies": pl.Boolean,
+                "household_id": pl.Utf8,
+            },
+        ).with_columns(pl.col("id_number", "units", "reason").fill_null(""))
+        if covered is not None:
+            current = current.filter(pl.col("household_id").is_in(list(covered)))
+        wanted = (
+            results.join(plan_ids, on="household_id", how="left")
+            .select(
+                "plan_id",
+                "code",
+                pl.col("id_number").fill_null(""),
+                pl.col("amount").round(2),
+                pl.col("income_effect").round(2),
+                pl.col("units").fill_null(""),
+                pl.col("reason").fill_null(""),
+            )
+            .unique(subset=_ITEM_KEY, keep="last", maintain_order=True)
+        )
+        create = wanted.join(current, on=_ITEM_KEY, how="anti").with_columns(
+            pl.lit(True).alias("applies"),
+            pl.lit(PlanItem.Status.PROPOSED.value).alias("status"),
+            pl.lit("").alias("evidence"),
+            pl.lit("").alias("updated_by"),
+        )
+        bulk.insert(item_table, create.columns, create)
+        counts["items_created"] = create.height
+        both = wanted.join(
+            current.select("id", *_ITEM_KEY, *_ITEM_VALUES, "applies"), on=_ITEM_KEY, suffix="_db"
+        )
+        changed = ~pl.col("applies")
+        for c in _ITEM_VALUES:
+            changed = changed | pl.col(c).ne_missing(pl.col(f"{c}_db"))
+        update = both.filter(changed).select("id", *_ITEM_VALUES, pl.lit(True).alias("applies"))
+        bulk.update(item_table, "id", [*_ITEM_VALUES, "applies"], update.rows())
+        counts["items_updated"] = update.height
+        gone = current.join(wanted, on=_ITEM_KEY, how="anti")
+        drop = gone.filter(pl.col("status") == PlanItem.Status.PROPOSED.value)["id"].to_list()
+        keep = gone.filter(pl.col("status") != PlanItem.Status.PROPOSED.value)["id"].to_list()
         for i in range(0, len(drop), 5000):
             PlanItem.objects.filter(id__in=drop[i : i + 5000]).delete()
         for i in range(0, len(keep), 5000):
             PlanItem.objects.filter(id__in=keep[i : i + 5000]).update(applies=False)
         counts["items_removed"], counts["items_kept"] = len(drop), len(keep)
-        audit.record(username, "plan.generate", "Plan", str(year), {**counts, "households": len(hids)})
+        audit.record(username, "plan.generate", "Plan", str(year), {**counts, "households": hids.len()})
     return counts
 
 
