@@ -92,7 +92,6 @@ def bench(kind: str, region: Path, households: int, year: int, repeat: int, work
     else:
         target = str(home / "zengshou.sqlite3")
     zs = str(BIN / "zengshou")
-    run([zs, "migrate"], env)
     print(f"\n{kind}: {households:,d} households, pipeline --year {year}")
     secs, peak, _ = run([zs, "import", str(region)], env)
     per = secs / households * 200_000
@@ -162,7 +161,7 @@ def main() -> None:
         )
         (region / ".done").write_text("")
         print(f"generated {args.households:,d} households in {secs:.0f} s (peak {peak:,.0f} MB)")
-    for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+    for kind in ("postgres", "sqlite") if args.db == "both" else (args.db,):
         bench(kind, region, args.households, args.year, args.repeat, args.work)
 
 

@@ -127,6 +127,11 @@ def _drop_foreign_keys(cur: Any, table: str) -> list[tuple[str, str]]:
         [table],
     )
     found = [(name, definition) for name, definition in cur.fetchall()]
+    if found:
+        # checks already queued on the tables involved (rows this transaction wrote) are run now:
+        # PostgreSQL alters no table with pending checks; later rows are checked at commit again
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
     for name, _ in found:
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     return found
