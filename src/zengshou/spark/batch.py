@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -34,6 +34,9 @@ from zengshou.params import ParameterError, ParameterSet, tree
 from zengshou.spark import partitions
 from zengshou.spark.parquet import FEEDS, feed_schema, table_path
 from zengshou.spark.partitions import PART
+
+if TYPE_CHECKING:
+    from zengshou.tiers import CutPoints
 
 #: The stages written, in run order (as ``zengshou.pipeline.STAGES`` without the facts).
 OUTPUTS: tuple[str, ...] = ("accounts", "alerts", "tiers", "measures", "pairing")
@@ -46,13 +49,14 @@ class SparkRun:
 
     out: str
     rows: dict[str, int] = field(default_factory=dict)
-    cut_points: tuple[float, ...] | None = None
-    cut_points_source: str | None = None
+    cut_points: CutPoints | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _population(given: dict[str, pl.DataFrame]) -> Population:
-    pop = Population(**{k: given[k] for k in ("households", "members", "income", "villages", "cadres") if k in given})
+    pop = Population(
+        **{k: given[k] for k in ("households", "members", "income", "villages", "cadres") if k in given}
+    )
     pop.feeds = {k: given[f"feed_{k}"] for k in FEEDS if f"feed_{k}" in given}
     return pop
 
@@ -60,7 +64,9 @@ def _population(given: dict[str, pl.DataFrame]) -> Population:
 # --- the steps run per partition (module-level so Spark pickles them by reference) -------------------
 
 
-def _accounts_step(year: int, quarter: int | None, key: str, given: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def _accounts_step(
+    year: int, quarter: int | None, key: str, given: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
     from zengshou.income import account
 
     return {"accounts": account(_population(given), year, quarter)}
@@ -98,7 +104,9 @@ def _monitor_step(
     }
 
 
-def _pairing_step(params: ParameterSet, year: int, key: str, given: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def _pairing_step(
+    params: ParameterSet, year: int, key: str, given: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
     from zengshou.pairing import stage as pairing_stage
 
     pop = _population(given)
@@ -148,9 +156,14 @@ def run(
     quarter: int | None = None,
     params: ParameterSet | None = None,
     on_step: Callable[[str], None] | None = None,
+    cut_points: CutPoints | None = None,
 ) -> SparkRun:
     """Run the batch for ``year`` (or cumulative ``quarter``) over the Parquet registry ``input_dir``
-    and write each stage's frame as Parquet under ``out_dir``; what was written."""
+    and write each stage's frame as Parquet under ``out_dir``; what was written.
+
+    C01 places the households with the official cut points, else ``cut_points``, else the ranking of
+    every household of the input (as ``run_batch`` ranks a population given without cut points).
+    """
     from pyspark.sql import functions as F
 
     from zengshou.rules import facts as rf
@@ -179,7 +192,9 @@ def run(
     src.update({f"feed_{k}": _read(spark, root, k, schemas[f"feed_{k}"]) for k in FEEDS})
     county = F.substring("village_code", 1, 6)
     hh_part = src["households"].select("household_id", county.alias(PART))
-    member_part = src["members"].select("id_number", "household_id").join(hh_part, "household_id").drop("household_id")
+    member_part = (
+        src["members"].select("id_number", "household_id").join(hh_part, "household_id").drop("household_id")
+    )
 
     def by_household(frame: Any) -> Any:
         return frame.join(hh_part, "household_id")
@@ -217,9 +232,14 @@ def run(
     # 1. accounts per county
     tell("accounts")
     households = src["households"].withColumn(PART, county)
-    base = {"households": households, "members": by_household(src["members"]), "income": by_household(src["income"])}
+    base = {
+        "households": households,
+        "members": by_household(src["members"]),
+        "income": by_household(src["income"]),
+    }
     packed = save(
-        partitions.run(base, partial(_accounts_step, year, quarter), {k: schemas[k] for k in base}), "accounts"
+        partitions.run(base, partial(_accounts_step, year, quarter), {k: schemas[k] for k in base}),
+        "accounts",
     )
     accounts = write(partitions.unpack(packed, "accounts", _accounts_schema()), "accounts")
     lap("accounts")
@@ -228,16 +248,17 @@ def run(
     tell("cut_points")
     official = official_cut_points(ps, year)
     cuts = None
-    if official is None:
+    if official is None and cut_points is None:
         blocks = (
             accounts.filter(F.col("per_capita_income").isNotNull() & (F.col("size") > 0))
             .groupBy("per_capita_income")
             .agg(F.count(F.lit(1)).alias("households"))
         )
         cuts = cut_points_of_blocks(pl.DataFrame(pl.from_arrow(blocks.toArrow())), "自行")
-    cuts = cut_points_for(pl.DataFrame(schema={"size": pl.Int64, "per_capita_income": pl.Float64}), ps, year, cuts)
-    if cuts is not None:
-        result.cut_points, result.cut_points_source = cuts.values, cuts.label
+    cuts = cut_points_for(
+        pl.DataFrame(schema={"size": pl.Int64, "per_capita_income": pl.Float64}), ps, year, cut_points or cuts
+    )
+    result.cut_points = cuts
     lap("cut_points")
 
     # 3. alerts, tiers and the feed facts per county
@@ -251,7 +272,9 @@ def run(
     }
     monitor_schemas = {k: (schemas[k] if k != "accounts" else _accounts_schema()) for k in monitor_in}
     packed = save(
-        partitions.run(monitor_in, partial(_monitor_step, ps, year, quarter, toolboxes, cuts), monitor_schemas),
+        partitions.run(
+            monitor_in, partial(_monitor_step, ps, year, quarter, toolboxes, cuts), monitor_schemas
+        ),
         "monitor",
     )
     write(partitions.unpack(packed, "alerts", schemas["alerts"]), "alerts")
@@ -291,9 +314,7 @@ def run(
         "accounts": accounts.withColumn(PART, city),
         "tiers": tiers.join(hh_city, "household_id"),
     }
-    pairing_schemas = {
-        k: (schemas[k] if k not in ("accounts",) else _accounts_schema()) for k in pairing_in
-    }
+    pairing_schemas = {k: (schemas[k] if k not in ("accounts",) else _accounts_schema()) for k in pairing_in}
     packed = partitions.run(pairing_in, partial(_pairing_step, ps, year), pairing_schemas)
     write(partitions.unpack(packed, "pairing", schemas["pairing"]), "pairing")
     lap("pairing")

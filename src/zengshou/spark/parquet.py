@@ -50,7 +50,13 @@ def write_population(pop: Population, root: str | Path, part: int = 0) -> list[P
     for key in FEEDS:
         frame = pop.feeds.get(key)
         table = _FEED_TABLES[key]
-        written.append(_write(frames.conform(frame, table) if frame is not None else frames.empty(table), out / "feeds" / key, part))
+        written.append(
+            _write(
+                frames.conform(frame, table) if frame is not None else frames.empty(table),
+                out / "feeds" / key,
+                part,
+            )
+        )
     return written
 
 
@@ -76,9 +82,7 @@ def read_population(root: str | Path) -> Population:
     return pop
 
 
-def export_parquet(
-    out: Path, area: str | None = None, username: str = "cli"
-) -> tuple[dict[str, int], float]:
+def export_parquet(out: Path, area: str | None = None, username: str = "cli") -> tuple[dict[str, int], float]:
     """``zengshou export --format parquet``: the registry (under ``area``) and its feeds, unmasked (the
     batch needs the 证件号码: ages, feeds and person measures read them), recorded in the audit trail
     as an export with personal data. Returns the row counts and the seconds taken."""

@@ -71,7 +71,11 @@ def _packed(parts: list[str], tables: list[str], data: list[bytes]) -> Any:
     import pyarrow as pa
 
     return pa.table(
-        {"part": pa.array(parts, pa.string()), "tbl": pa.array(tables, pa.string()), "data": pa.array(data, pa.binary())}
+        {
+            "part": pa.array(parts, pa.string()),
+            "tbl": pa.array(tables, pa.string()),
+            "data": pa.array(data, pa.binary()),
+        }
     )
 
 
@@ -121,7 +125,11 @@ def run(
             pieces.setdefault(tbl, []).append(pl.read_ipc(data))
         given = {}
         for name, schema in wanted.items():
-            got = pl.concat(pieces[name], how="vertical_relaxed") if name in pieces else pl.DataFrame(schema=schema)
+            got = (
+                pl.concat(pieces[name], how="vertical_relaxed")
+                if name in pieces
+                else pl.DataFrame(schema=schema)
+            )
             given[name] = got.select([pl.col(c).cast(t) for c, t in schema.items()])
         parts, tables, data = [], [], []
         for name, frame in step(key, given).items():

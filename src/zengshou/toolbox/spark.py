@@ -127,6 +127,9 @@ def build_facts_spark(inputs: SparkInputs, env: Env) -> tuple[Any, Any]:
     for fact in rf.PERSON_FACTS:
         if fact.expr is not None:
             members = members.withColumn(fact.name, compile_spark(fact.expr, env))
+    # computed once and read by the counts and by every member measure; the checkpoint also ends a
+    # plan of a hundred projections that Spark would otherwise analyse again for each measure
+    members = members.localCheckpoint()
     aggregates = members.groupBy("household_id").agg(
         *[compile_spark(c.expr, env).alias(c.name) for c in rf.HOUSEHOLD_COUNTS if c.expr is not None]
     )
@@ -151,8 +154,9 @@ def build_facts_spark(inputs: SparkInputs, env: Env) -> tuple[Any, Any]:
     for fact in rf.CLASSIFICATION_FACTS:
         if fact.expr is not None:
             hh = hh.withColumn(fact.name, compile_spark(fact.expr, env))
+    hh = hh.localCheckpoint()
     mem = members.join(hh.select("household_id", *HOUSEHOLD_FACTS_FOR_PERSONS), "household_id", "left")
-    return hh, mem
+    return hh, mem.localCheckpoint()
 
 
 def _one_off(measure: d.Measure, env: Env) -> Any:
@@ -175,7 +179,9 @@ def measures_spark(inputs: SparkInputs, env: Env, measures: Sequence[d.Measure])
     for m in measures:
         frame = hh if m.level == "household" else mem
         amount = (
-            compile_spark(m.amount, env).cast("double") if m.amount is not None else F.lit(None).cast("double")
+            compile_spark(m.amount, env).cast("double")
+            if m.amount is not None
+            else F.lit(None).cast("double")
         )
         income = (
             F.when(_one_off(m, env), F.lit(None)).otherwise(amount)
@@ -186,7 +192,9 @@ def measures_spark(inputs: SparkInputs, env: Env, measures: Sequence[d.Measure])
             frame.filter(_applies(m, env)).select(
                 F.col("household_id"),
                 F.lit(m.code).alias("code"),
-                (F.col("id_number") if m.level == "member" else F.lit(None).cast("string")).alias("id_number"),
+                (F.col("id_number") if m.level == "member" else F.lit(None).cast("string")).alias(
+                    "id_number"
+                ),
                 F.when(amount == 0, F.lit(None)).otherwise(amount).alias("amount"),
                 F.lit("、".join(m.units)).alias("units"),
                 _reason(m, env).alias("reason"),
