@@ -87,9 +87,13 @@ def spark_run(
             err=True,
         )
         raise typer.Exit(2)
+    from pyspark.sql import SparkSession
+
     t0 = time.perf_counter()
+    ours = SparkSession.getActiveSession() is None  # a caller's session (tests, a notebook) stays open
     spark = session(master, "zengshou-batch", local_dir=local_dir, driver_memory=driver_memory)
-    spark.sparkContext.setLogLevel("ERROR")
+    if ours:
+        spark.sparkContext.setLogLevel("ERROR")
     try:
         result = run(
             spark,
@@ -105,7 +109,8 @@ def spark_run(
         typer.echo(f"未运行 / not run: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
-        spark.stop()
+        if ours:
+            spark.stop()
     period = f"{year}年" + (f"第{quarter}季度（累计）" if quarter else "")
     typer.echo(f"{period}：" + "，".join(f"{name} {n:,d} 行" for name, n in result.rows.items()))
     if result.cut_points is not None:
