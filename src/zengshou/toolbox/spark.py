@@ -169,43 +169,61 @@ def _one_off(measure: d.Measure, env: Env) -> Any:
     return F.coalesce(compile_spark(Param(key), env).cast("boolean"), F.lit(False))
 
 
+def _row(measure: d.Measure, env: Env) -> Any:
+    """The measure's result row of one household or member, null where it does not apply."""
+    from pyspark.sql import functions as F
+
+    m = measure
+    amount = (
+        compile_spark(m.amount, env).cast("double") if m.amount is not None else F.lit(None).cast("double")
+    )
+    income = (
+        F.when(_one_off(m, env), F.lit(None)).otherwise(amount)
+        if m.to_household and m.amount is not None
+        else F.lit(None)
+    ).cast("double")
+    row = F.struct(
+        F.lit(m.code).alias("code"),
+        (F.col("id_number") if m.level == "member" else F.lit(None).cast("string")).alias("id_number"),
+        F.when(amount == 0, F.lit(None)).otherwise(amount).alias("amount"),
+        F.lit("、".join(m.units)).alias("units"),
+        _reason(m, env).cast("string").alias("reason"),
+        F.lit(m.to_household).alias("to_household"),
+        F.when(income == 0, F.lit(None)).otherwise(income).alias("income_effect"),
+    )
+    return F.when(_applies(m, env), row)
+
+
 def measures_spark(inputs: SparkInputs, env: Env, measures: Sequence[d.Measure]) -> Any:
     """The toolbox's full frame (``engine.FULL_SCHEMA``: measures, amounts, units, reasons, county,
-    whether the amount is the household's, yearly income effect) as a Spark DataFrame."""
+    whether the amount is the household's, yearly income effect) as a Spark DataFrame.
+
+    As the polars runner flags every measure on one frame, each level is read once: every
+    household's (member's) applicable measures are one array of rows, exploded.
+    """
     from pyspark.sql import functions as F
 
     hh, mem = build_facts_spark(inputs, env)
-    parts = []
-    for m in measures:
-        frame = hh if m.level == "household" else mem
-        amount = (
-            compile_spark(m.amount, env).cast("double")
-            if m.amount is not None
-            else F.lit(None).cast("double")
+    out = None
+    for level, frame in (("household", hh), ("member", mem)):
+        chosen = [m for m in measures if m.level == level]
+        if not chosen:
+            continue
+        rows = F.filter(F.array(*[_row(m, env) for m in chosen]), lambda r: r.isNotNull())
+        part = frame.select("household_id", "county_code", F.explode(rows).alias("m")).select(
+            "household_id",
+            "m.code",
+            "m.id_number",
+            "m.amount",
+            "m.units",
+            "m.reason",
+            "county_code",
+            "m.to_household",
+            "m.income_effect",
         )
-        income = (
-            F.when(_one_off(m, env), F.lit(None)).otherwise(amount)
-            if m.to_household and m.amount is not None
-            else F.lit(None)
-        ).cast("double")
-        parts.append(
-            frame.filter(_applies(m, env)).select(
-                F.col("household_id"),
-                F.lit(m.code).alias("code"),
-                (F.col("id_number") if m.level == "member" else F.lit(None).cast("string")).alias(
-                    "id_number"
-                ),
-                F.when(amount == 0, F.lit(None)).otherwise(amount).alias("amount"),
-                F.lit("、".join(m.units)).alias("units"),
-                _reason(m, env).alias("reason"),
-                F.col("county_code"),
-                F.lit(m.to_household).alias("to_household"),
-                F.when(income == 0, F.lit(None)).otherwise(income).alias("income_effect"),
-            )
-        )
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.unionByName(p)
+        out = part if out is None else out.unionByName(part)
+    if out is None:
+        raise ValueError("没有要计算的帮扶措施 / no measures")
     return out
 
 
