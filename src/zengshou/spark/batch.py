@@ -54,9 +54,10 @@ class SparkRun:
 
 
 def _population(given: dict[str, pl.DataFrame]) -> Population:
-    pop = Population(
-        **{k: given[k] for k in ("households", "members", "income", "villages", "cadres") if k in given}
-    )
+    pop = Population()
+    for key in ("households", "members", "income", "villages", "cadres"):
+        if key in given:
+            setattr(pop, key, given[key])
     pop.feeds = {k: given[f"feed_{k}"] for k in FEEDS if f"feed_{k}" in given}
     return pop
 

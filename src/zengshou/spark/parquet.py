@@ -77,7 +77,14 @@ def read_population(root: str | Path) -> Population:
             return frames.empty(table)
         return frames.conform(pl.read_parquet(files), table)
 
-    pop = Population(**{key: read(base / key, _TABLES[key]) for key in TABLES})
+    got = {key: read(base / key, _TABLES[key]) for key in TABLES}
+    pop = Population(
+        households=got["households"],
+        members=got["members"],
+        income=got["income"],
+        villages=got["villages"],
+        cadres=got["cadres"],
+    )
     pop.feeds = {key: read(base / "feeds" / key, _FEED_TABLES[key]) for key in FEEDS}
     return pop
 
