@@ -16,7 +16,7 @@ install: $(VENV)/.installed $(ECHARTS_JS)
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
 	$(MAKE) --no-print-directory system-packages
 	touch $@
 
@@ -34,12 +34,14 @@ echarts:
 	cp build/echarts/package/dist/echarts.min.js $(ECHARTS_JS)
 	cp build/echarts/package/LICENSE $(dir $(ECHARTS_JS))echarts-LICENSE.txt
 
-# Debian packages the project needs: a CJK font for reports and charts, Chromium for browser tests.
+# Debian packages the project needs: a CJK font for reports and charts, Chromium for browser tests,
+# and a Java runtime for Spark (`zengshou spark run`) when the machine has no `java`.
 system-packages:
 	@missing=""; \
 	for p in chromium chromium-driver fonts-noto-cjk poppler-utils; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

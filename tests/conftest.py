@@ -35,3 +35,21 @@ def areas_db(transactional_db):
 
 def make_id(seq: int, born: dt.date = dt.date(1980, 5, 17), male: bool = True, area: str = "640522") -> str:
     return idnumber.make(area, born, seq, male)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session for the whole run (one JVM): one core, UI off, its own scratch folder,
+    so the SQLite and PostgreSQL runs of ``make test`` side by side keep apart."""
+    from zengshou.spark import session
+
+    active = session(
+        "local[1]",
+        "zengshou-tests",
+        local_dir=str(tmp_path_factory.mktemp("spark-local")),
+        shuffle_partitions=2,
+        extra={"spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2"},
+    )
+    active.sparkContext.setLogLevel("ERROR")
+    yield active
+    active.stop()

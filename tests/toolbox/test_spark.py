@@ -1,33 +1,16 @@
 """One definition, two runners: the Spark runner gives the polars runner's measures and amounts.
 
-Runs only where pyspark (and Java) are installed; see docs/toolbox.md for how it was run.
+pyspark is installed by ``make install`` (the ``spark`` extra) and Java by ``make system-packages``;
+the Spark session is the one of ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 import polars as pl
-import pytest
 
 from tests.cases import casebook
 from zengshou import toolbox
 from zengshou.toolbox import county
-
-pyspark = pytest.importorskip("pyspark")
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("zengshou-toolbox-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def _all_cases() -> list[dict]:

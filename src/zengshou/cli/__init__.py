@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "worker",
     "backup",
     "quality",
+    "spark",
 )
 
 

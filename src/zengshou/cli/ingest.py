@@ -125,7 +125,11 @@ def export_(
         typer.Option("--out", help="以 .xlsx 结尾写工作簿，否则写CSV文件夹 / .xlsx workbook or CSV folder"),
     ],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv 或 xlsx（默认按 --out 的扩展名） / csv or xlsx")
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv、xlsx（默认按 --out 的扩展名）或 parquet（供 zengshou spark run）/ csv, xlsx or parquet",
+        ),
     ] = None,
     area: Annotated[str | None, typer.Option("--area", help="行政区划代码 / area code")] = None,
     with_personal_data: Annotated[
@@ -160,6 +164,9 @@ def export_(
         from zengshou.cli.checks import require_area
 
         require_area(area)
+        if fmt == "parquet":
+            _export_parquet(out, area, with_personal_data, user)
+            return
         if layout == "national":
             if fmt not in (None, "xlsx"):
                 raise ExportError("全国人员表只能导出为 .xlsx 工作簿")
@@ -174,6 +181,25 @@ def export_(
         typer.echo(f"未导出：{e}", err=True)
         raise typer.Exit(2) from None
     typer.echo(str(summary))
+
+
+def _export_parquet(out: Path, area: str | None, with_personal_data: bool, user: str) -> None:
+    """The registry as Parquet folders for ``zengshou spark run``: unmasked, so it asks for the flag."""
+    from zengshou.ingest.export import ExportError
+    from zengshou.spark.parquet import export_parquet
+
+    if not with_personal_data:
+        raise ExportError(
+            "Parquet 导出供批处理计算，须含证件号码（年龄、部门数据、个人措施都按它计算）："
+            "请加 --with-personal-data（记入审计）"
+        )
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"“{out}”是一个已有的文件，不是文件夹：Parquet 导出写入文件夹")
+    counts, seconds = export_parquet(out, area, user)
+    rows = "，".join(f"{k} {n:,}" for k, n in counts.items())
+    typer.echo(
+        f"导出 / exported {out}（parquet，含个人信息 / with personal data）：{rows}（{seconds:.1f} 秒）"
+    )
 
 
 @feed_app.command("import")

@@ -79,8 +79,8 @@ def compile_spark(expr: Expr, env: Env) -> Any:
         return F.substring(compile_spark(expr.arg, env), expr.start + 1, expr.length)
     if isinstance(expr, When):
         out = None
-        for cond, value in expr.cases:
-            c, v = compile_spark(cond, env), compile_spark(value, env)
+        for case, value in expr.cases:
+            c, v = compile_spark(case, env), compile_spark(value, env)
             out = F.when(c, v) if out is None else out.when(c, v)
         return out.otherwise(compile_spark(expr.otherwise, env))  # type: ignore[union-attr]
     if isinstance(expr, Agg):

@@ -196,18 +196,27 @@ class CutPoints:
 _RANKABLE = pl.col("per_capita_income").is_not_null() & (pl.col("size") > 0)
 
 
+def income_blocks(accounts: pl.LazyFrame) -> pl.LazyFrame:
+    """``per_capita_income, households``: how many rankable households have each income (C01's ranking
+    reads nothing else, so a region's blocks can be counted where its accounts are, e.g. on Spark)."""
+    return accounts.filter(_RANKABLE).group_by("per_capita_income").agg(pl.len().alias("households"))
+
+
 def compute_cut_points(accounts: pl.DataFrame, source: Source = "计算") -> CutPoints | None:
     """C01 over ``accounts`` (``size``, ``per_capita_income``): the cut points of their own ranking by
-    households (module docstring), or None when no household can be ranked.
+    households (module docstring), or None when no household can be ranked."""
+    return cut_points_of_blocks(income_blocks(accounts.lazy()).collect(), source)
+
+
+def cut_points_of_blocks(blocks: pl.DataFrame, source: Source = "计算") -> CutPoints | None:
+    """C01's cut points from :func:`income_blocks` (in any order), or None when the blocks are empty.
 
     Cut point k is the highest income of groups 0…k; below an empty lowest group it is one fen under
     the lowest income, so applying the cut points to the same households gives back their groups.
     """
     blocks = (
-        accounts.lazy()
-        .filter(_RANKABLE)
-        .group_by("per_capita_income")
-        .agg(pl.len().alias("households"))
+        blocks.lazy()
+        .select("per_capita_income", pl.col("households").cast(pl.Int64))
         .sort("per_capita_income")
         .with_columns(pl.col("households").cum_sum().alias("through"))
         .with_columns(
